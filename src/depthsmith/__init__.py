@@ -1,0 +1,26 @@
+"""depthsmith: dense, clean, edge-aligned depth from the depth maps people actually get.
+
+Subpackages
+-----------
+io        read/write every depth format, colorize
+datasets  loaders for Middlebury, KITTI, NYU v2, Sintel, Scene Flow, HCI 4D, SYNDOF
+metrics   RMSE, MAE, AbsRel, iRMSE, delta, bad-N, SSIM, PSNR, ``evaluate``
+ops       shared primitives (normalized convolution, filters, solvers)
+fill, refine, complete, upsample   the tasks
+bench     the benchmark runner of ``BENCHMARKS.md``
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+_SUBPACKAGES = (
+    "io", "datasets", "metrics", "ops", "bench", "fill", "refine", "complete", "upsample",
+)
+__all__ = ["__version__", *_SUBPACKAGES]
+
+
+def __getattr__(name):  # lazy subpackages: ``import depthsmith`` stays fast
+    if name in _SUBPACKAGES:
+        return import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'depthsmith' has no attribute {name!r}")

@@ -1,0 +1,5 @@
+"""``python -m depthsmith``."""
+
+from depthsmith.cli import main
+
+main(prog_name="depthsmith")

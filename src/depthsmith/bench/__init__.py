@@ -1,0 +1,10 @@
+"""The benchmark runner: the task definitions of ``BENCHMARKS.md``, run with our methods and
+the peers a user would otherwise use, side by side in one process.
+
+``run(task)`` returns a :class:`Report`; ``TASKS`` maps task names to :class:`Task`.
+"""
+
+from ._core import Case, Method, Report, Task, run, time_call
+from ._registry import TASKS, get_task
+
+__all__ = ["Case", "Method", "Report", "Task", "TASKS", "get_task", "run", "time_call"]

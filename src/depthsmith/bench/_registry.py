@@ -1,0 +1,16 @@
+"""Registry of benchmark tasks; each task family lives in its own module."""
+
+from __future__ import annotations
+
+from .._validate import DepthsmithError
+from ._fill_tasks import FILL_HOLES, FILL_OCC
+
+TASKS = {t.name: t for t in (FILL_OCC, FILL_HOLES)}
+
+
+def get_task(name: str):
+    """The task called ``name`` (case-insensitive), or a clear error listing the known ones."""
+    key = name.upper()
+    if key not in TASKS:
+        raise DepthsmithError(f"unknown benchmark task {name!r}; known: {', '.join(TASKS)}")
+    return TASKS[key]

@@ -1,0 +1,5 @@
+"""Complete (placeholder: its methods land with the complete issue)."""
+
+METHODS: dict = {}
+
+__all__ = ["METHODS"]

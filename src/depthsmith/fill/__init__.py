@@ -1,0 +1,5 @@
+"""Fill (placeholder: its methods land with the fill issue)."""
+
+METHODS: dict = {}
+
+__all__ = ["METHODS"]

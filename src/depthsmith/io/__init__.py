@@ -1,0 +1,15 @@
+"""Reading and writing depth maps and images, and turning depth into pictures.
+
+Depth comes back as float32 (H, W) in the user's units (``raw / scale``) with unknown pixels
+as NaN; writers map NaN back to the format's invalid value (0 in PNG, +inf in PFM).
+"""
+
+from ._atomic import atomic_path, check_output
+from ._depth import FORMATS, read_depth, write_depth
+from ._image import read_image, write_image
+from ._viz import colorize, error_map, save_panel
+
+__all__ = [
+    "FORMATS", "read_depth", "write_depth", "read_image", "write_image", "colorize",
+    "error_map", "save_panel", "atomic_path", "check_output",
+]

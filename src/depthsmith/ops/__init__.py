@@ -1,0 +1,8 @@
+"""Primitives shared by every task: normalized convolution, nearest fill, filters, solvers.
+
+Tasks import from here, never from one another.
+"""
+
+from ._normconv import gaussian_normconv, nearest_fill
+
+__all__ = ["gaussian_normconv", "nearest_fill"]

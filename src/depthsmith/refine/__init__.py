@@ -1,0 +1,5 @@
+"""Refine (placeholder: its methods land with the refine issue)."""
+
+METHODS: dict = {}
+
+__all__ = ["METHODS"]

@@ -1,0 +1,34 @@
+"""Shared fixtures: the benchmark data (skipped with a message when absent), small inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from depthsmith.datasets import data_root as _data_root
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "cones"
+
+
+@pytest.fixture(scope="session")
+def data_root() -> Path:
+    """``../shared/data``; tests that need it are skipped, with a reason, when it is absent."""
+    root = _data_root()
+    if root is None:
+        pytest.skip("benchmark data absent: set DEPTHSMITH_DATA or provide ../shared/data")
+    return root
+
+
+@pytest.fixture(scope="session")
+def cones():
+    """The bundled Middlebury Cones sample (disparity px, NaN unknown) and its RGB guide."""
+    from depthsmith.io import read_depth, read_image
+
+    return read_depth(SAMPLE / "disp_gt.png", scale=4), read_image(SAMPLE / "rgb.png")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
