@@ -1,0 +1,100 @@
+"""Guided filter (ops.guided_filter): brute-force reference, OpenCV agreement, invariants."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from depthsmith._validate import InputError
+from depthsmith.ops import guided_filter
+
+
+def _brute_guided(p, g, c, r, eps):
+    """float64 per-window weighted ridge regression, then plain window averages of (a, b)."""
+    h, w = p.shape
+    gp = np.pad(g, ((r, r), (r, r), (0, 0)), mode="symmetric")
+    pp = np.pad(p, r, mode="symmetric")
+    cp = np.pad(c, r, mode="symmetric")
+    k = g.shape[2]
+    a = np.zeros((h, w, k))
+    b = np.zeros((h, w))
+    wt = np.zeros((h, w))
+    for y in range(h):
+        for x in range(w):
+            G = gp[y:y + 2 * r + 1, x:x + 2 * r + 1].reshape(-1, k)
+            P = pp[y:y + 2 * r + 1, x:x + 2 * r + 1].ravel()
+            C = cp[y:y + 2 * r + 1, x:x + 2 * r + 1].ravel()
+            s = C.sum()
+            if s <= 0:
+                continue
+            mg = (C[:, None] * G).sum(0) / s
+            mp = (C * P).sum() / s
+            cov = ((C[:, None] * (G - mg)).T @ (G - mg)) / s
+            cgp = (C * (P - mp)) @ (G - mg) / s
+            a[y, x] = np.linalg.solve(cov + eps * np.eye(k), cgp)
+            b[y, x] = mp - a[y, x] @ mg
+            wt[y, x] = s / (2 * r + 1) ** 2
+    ap = np.pad(a * wt[..., None], ((r, r), (r, r), (0, 0)), mode="symmetric")
+    bp = np.pad(b * wt, r, mode="symmetric")
+    wp = np.pad(wt, r, mode="symmetric")
+    out = np.full((h, w), np.nan)
+    for y in range(h):
+        for x in range(w):
+            W = wp[y:y + 2 * r + 1, x:x + 2 * r + 1].sum()
+            if W > 0:
+                am = ap[y:y + 2 * r + 1, x:x + 2 * r + 1].reshape(-1, k).sum(0) / W
+                bm = bp[y:y + 2 * r + 1, x:x + 2 * r + 1].sum() / W
+                out[y, x] = am @ g[y, x] + bm
+    return out
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_guided_matches_bruteforce(rng, channels, weighted):
+    h, w, r, eps = 17, 23, 2, 30.0
+    g = rng.uniform(0, 255, (h, w, channels))
+    p = rng.uniform(1, 5, (h, w))
+    c = rng.uniform(0, 1, (h, w)) * (rng.random((h, w)) > 0.2) if weighted else np.ones((h, w))
+    valid = c > 0
+    ours = guided_filter(p.astype(np.float32), g.astype(np.float32), radius=r, eps=eps,
+                         valid=valid, confidence=c if weighted else None)
+    ref = _brute_guided(p, g, c, r, eps)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=2e-4)
+
+
+def test_guided_matches_opencv_color(rng):
+    g = cv2.GaussianBlur(rng.uniform(0, 255, (60, 80, 3)).astype(np.float32), (7, 7), 2)
+    d = rng.uniform(1, 10, (60, 80)).astype(np.float32)
+    ours = guided_filter(d, g, radius=4, eps=100.0)
+    ref = cv2.ximgproc.guidedFilter(g, d, 4, 100.0)
+    np.testing.assert_allclose(ours[8:-8, 8:-8], ref[8:-8, 8:-8], atol=1e-4)
+
+
+def test_guided_constant_and_poison(rng):
+    g = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    d = np.full((40, 50), 3.5, np.float32)
+    np.testing.assert_allclose(guided_filter(d, g, radius=3, eps=10.0), 3.5, atol=1e-5)
+    bad = rng.random((40, 50)) < 0.3
+    d2 = rng.uniform(1, 2, (40, 50)).astype(np.float32)
+    a = guided_filter(np.where(bad, 1e9, d2), g, radius=3, eps=10.0, valid=~bad)
+    b = guided_filter(np.where(bad, -7.0, d2), g, radius=3, eps=10.0, valid=~bad)
+    np.testing.assert_array_equal(a, b)
+    assert np.nanmax(a) < 10
+
+
+def test_guided_dtypes_and_errors(rng):
+    g = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    d = rng.uniform(1, 2, (20, 30))
+    out64 = guided_filter(d, g.astype(np.float64), radius=2, eps=5.0)
+    out8 = guided_filter(d.astype(np.float32), g, radius=2, eps=5.0)
+    assert out64.dtype == np.float32 and out64.shape == (20, 30)
+    np.testing.assert_allclose(out64, out8, atol=1e-4)
+    with pytest.raises(InputError, match="radius"):
+        guided_filter(d, g, radius=-1)
+    with pytest.raises(InputError, match="eps"):
+        guided_filter(d, g, radius=2, eps=-1.0)
+    with pytest.raises(InputError, match="does not match depth shape"):
+        guided_filter(d, g[:10])
+    with pytest.raises(InputError, match="confidence"):
+        guided_filter(d, g, confidence=np.ones((3, 3)))
