@@ -58,7 +58,7 @@ def guarded(fn):
 
 
 def scale_option(fn):
-    return click.option("--scale", type=float, default=None,
+    return click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=None,
                         help="Stored value per unit for integer PNGs (KITTI 256, NYU 1000, "
                              "Middlebury cones 4); never guessed.")(fn)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import DepthsmithError
+from .._validate import DepthsmithError, InputError
 from ..io import read_depth, read_image
 
 __all__ = ["Sample", "LOADERS", "load", "scenes", "data_root", "require_data_root"]
@@ -238,7 +238,7 @@ def scenes(dataset: str, root=None, *, require=()) -> list[Path]:
     Returns [] when the data is absent.
     """
     if dataset not in LOADERS:
-        raise DepthsmithError(f"unknown dataset {dataset!r}; known: {', '.join(LOADERS)}")
+        raise InputError(f"unknown dataset {dataset!r}; known: {', '.join(LOADERS)}")
     root = Path(root) if root is not None else data_root()
     if root is None or not (root / dataset).is_dir():
         return []
