@@ -3,8 +3,10 @@
 Tasks import from here, never from one another.
 """
 
+from ._colorization import colorization_fill, colorization_system
 from ._guided import box_mean, guided_filter
 from ._normconv import gaussian_normconv, nearest_fill
 
 __all__ = ["gaussian_normconv", "nearest_fill"]
 __all__ += ["guided_filter", "box_mean"]
+__all__ += ["colorization_fill", "colorization_system"]
