@@ -32,7 +32,8 @@ class Case:
 
     @property
     def megapixels(self) -> float:
-        h, w = self.truth.get("shape", self.inputs["depth"].shape[:2])
+        shape = self.truth.get("shape")
+        h, w = shape if shape is not None else self.inputs["depth"].shape[:2]
         return h * w / 1e6
 
 
@@ -63,6 +64,7 @@ class Task:
     methods: Callable[[], list[Method]]
     columns: tuple = ("rmse",)
     higher_is_better: tuple = ()
+    median_columns: tuple = ()  # aggregated over cases by the median instead of the mean
 
 
 def time_call(fn: Callable, kwargs: dict, *, repeat: int = 1):
@@ -112,7 +114,8 @@ class Report:
             agg = {"method": name, "kind": kind, "n": len(rs)}
             for c in self.task.columns:
                 vals = [r["metrics"][c] for r in rs if c in r["metrics"]]
-                agg[c] = float(np.mean(vals)) if vals else float("nan")
+                reduce = np.median if c in self.task.median_columns else np.mean
+                agg[c] = float(reduce(vals)) if vals else float("nan")
             agg["ms_mp"] = float(statistics.median(r["ms_mp"] for r in rs))
             out.append(agg)
         return out
@@ -127,7 +130,7 @@ class Report:
             if g:
                 lines += [f"**{g}**", ""]
             ref = _fastest_best(summ, self.task)
-            head = ["method", *self.task.columns, "ms/MP", "time vs best peer", "scenes"]
+            head = ["method", *self.task.columns, "ms/MP", "time vs best peer", "cases"]
             lines.append("| " + " | ".join(head) + " |")
             lines.append("|" + "---|" * len(head))
             for s in summ:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from .._validate import DepthsmithError
+from ._dfd_tasks import DFD_MAP, DFD_PATCH
 from ._fill_tasks import FILL_HOLES, FILL_OCC
 
 TASKS = {t.name: t for t in (FILL_OCC, FILL_HOLES)}
+TASKS.update({t.name: t for t in (DFD_PATCH, DFD_MAP)})
 
 
 def get_task(name: str):

@@ -1,0 +1,187 @@
+"""DFD-PATCH and DFD-MAP of BENCHMARKS.md: blur-scale and defocus-map estimation.
+
+No depth-from-defocus method of ours exists yet; the tasks run the classical peer, the edge
+re-blur gradient ratio of Zhuo & Sim, so that a defocus method plugs in with one registry line
+(``depthsmith.defocus.METHODS``, when that package exists).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import cv2
+import numpy as np
+from scipy import signal, stats
+
+from ..datasets import load, scenes
+from ..ops import KERNELS, blur_kernel, colorization_fill, kernel_std, nearest_fill
+from ._core import Case, Method, Task
+
+__all__ = ["DFD_PATCH", "DFD_MAP", "render_defocus", "gradient_ratio_sigma",
+           "patch_cases", "map_cases"]
+
+RADII = (1, 2, 3, 4, 5)
+PATCH_SIZES = (51, 101, 201)
+NOISE = 0.001
+
+
+def _gray(rgb) -> np.ndarray:
+    rgb = np.asarray(rgb, np.float64)
+    return (0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]) / 255.0
+
+
+def patch_cases(root, *, models=tuple(KERNELS), radii=RADII, sizes=PATCH_SIZES, per_image=5,
+                seed=0):
+    """One case per blurred patch, in the loop order image, model, r, p, patch.
+
+    One ``numpy.random.default_rng(seed)`` stream draws, per patch, the top-left corner of a
+    sharp crop of size ``p + 2h`` (h = kernel half-width: row then column, uniform), then the
+    Gaussian noise (sigma ``NOISE``) added to the ``valid`` convolution of the crop.
+    """
+    rng = np.random.default_rng(seed)
+    for f in scenes("middlebury", root):
+        gray = _gray(load(f).rgb)
+        h_img, w_img = gray.shape
+        for model in models:
+            for r in radii:
+                k = blur_kernel(model, r)
+                h = k.shape[0] // 2
+                for p in sizes:
+                    n = p + 2 * h
+                    if n > min(h_img, w_img):
+                        continue
+                    for i in range(per_image):
+                        y0 = int(rng.integers(0, h_img - n + 1))
+                        x0 = int(rng.integers(0, w_img - n + 1))
+                        patch = signal.fftconvolve(gray[y0:y0 + n, x0:x0 + n], k, mode="valid")
+                        patch = patch + rng.normal(0.0, NOISE, patch.shape)
+                        yield Case(f"{f.name}/{model}/r{r}/p{p}/{i}",
+                                   {"patch": patch.astype(np.float32), "model": model},
+                                   {"r": float(r), "shape": (p, p)}, group=f"{model} p={p}")
+
+
+def render_defocus(gray, radius, *, step=0.25, model="disc", rng=0, noise=NOISE):
+    """Spatially varying blur by layers: each pixel takes the image blurred with its radius
+    rounded to ``step`` px (gather rendering), then Gaussian noise ``noise``."""
+    rng = np.random.default_rng(rng)
+    bins = np.round(np.asarray(radius) / step) * step
+    out = np.empty_like(gray, dtype=np.float64)
+    for b in np.unique(bins):
+        k = blur_kernel(model, float(b)).astype(np.float32)
+        sel = bins == b
+        out[sel] = cv2.filter2D(gray.astype(np.float32), -1, k,
+                                borderType=cv2.BORDER_REFLECT)[sel]
+    return out + rng.normal(0.0, noise, out.shape)
+
+
+def map_cases(root, *, seed=0):
+    """Synthetic Middlebury defocus maps, then the SYNDOF renders (group ``syndof``)."""
+    for f in scenes("middlebury", root):
+        s = load(f)
+        d = nearest_fill(s.depth, valid=s.valid).astype(np.float64)
+        df = float(np.median(s.depth[s.valid]))
+        dev = np.abs(d - df)
+        r = 0.5 + 4.5 * dev / max(float(dev[s.valid].max()), 1e-9)
+        img = render_defocus(_gray(s.rgb), r, rng=seed)
+        yield Case(f.name, {"image": img.astype(np.float32), "rgb": s.rgb},
+                   {"r": r, "valid": s.valid, "shape": r.shape}, group="middlebury synthetic")
+    for f in scenes("syndof", root):
+        s = load(f)
+        yield Case(f"{f.parent.name}/{f.name}", {"image": _gray(s.rgb).astype(np.float32),
+                                                 "rgb": s.rgb},
+                   {"r": s.depth.astype(np.float64), "valid": s.valid, "shape": s.depth.shape,
+                    "relative": True}, group="syndof")
+
+
+def gradient_ratio_sigma(image, *, sigma0=1.0, canny_sigma=1.0):
+    """Gaussian blur sigma at edge pixels by the re-blur gradient ratio (Zhuo & Sim, 2011).
+
+    Re-blurring an edge blurred by sigma with a Gaussian sigma0 divides its gradient maximum
+    by R = sqrt(sigma^2 + sigma0^2) / sigma, so sigma = sigma0 / sqrt(R^2 - 1).
+
+    Returns (sigma, edges): sigma is NaN off edges.
+
+    References
+    ----------
+    .. [1] S. Zhuo and T. Sim, "Defocus map estimation from a single image", Pattern
+       Recognition 44(9), 2011.
+    """
+    from skimage.feature import canny
+
+    img = np.asarray(image, np.float64)
+    reblur = cv2.GaussianBlur(img, (0, 0), sigma0, borderType=cv2.BORDER_REFLECT)
+
+    def grad(a):
+        gx = cv2.Sobel(a, cv2.CV_64F, 1, 0, ksize=3) / 8.0
+        gy = cv2.Sobel(a, cv2.CV_64F, 0, 1, ksize=3) / 8.0
+        return np.hypot(gx, gy)
+
+    g1, g2 = grad(img), grad(reblur)
+    edges = canny(img, sigma=canny_sigma) & (g2 > 1e-4)
+    ratio = np.where(edges, g1 / np.maximum(g2, 1e-12), np.nan)
+    sigma = np.where(ratio > 1.0 + 1e-3, sigma0 / np.sqrt(np.maximum(ratio ** 2 - 1, 1e-12)),
+                     np.nan)
+    sigma = np.where(edges & ~np.isfinite(sigma), 10.0, sigma)  # ratio <= 1: very blurred
+    return np.minimum(sigma, 10.0), edges
+
+
+def peer_patch_gradient_ratio(patch, model):
+    """Median gradient-ratio sigma over the patch's edges, as the model's scale ``r``."""
+    sigma, edges = gradient_ratio_sigma(patch)
+    vals = sigma[edges]
+    if vals.size == 0:
+        return np.float32(0.0)
+    return np.float32(np.median(vals) / kernel_std(model, 1.0))
+
+
+def peer_map_gradient_ratio(image, rgb):
+    """Zhuo & Sim: sparse edge estimates propagated by Levin colorization (disc radius)."""
+    sigma, edges = gradient_ratio_sigma(image)
+    sparse = np.where(edges, sigma / kernel_std("disc", 1.0), np.nan).astype(np.float32)
+    if not edges.any():
+        return np.zeros(image.shape, np.float32)
+    return colorization_fill(sparse, rgb, valid=edges)
+
+
+def _patch_score(pred, case):
+    err = abs(float(np.asarray(pred).ravel()[0]) - case.truth["r"])
+    return {"abs_err": err, "within_0.5": 100.0 * (err <= 0.5)}
+
+
+def _map_score(pred, case):
+    v = case.truth["valid"] & np.isfinite(pred)
+    r, p = case.truth["r"][v], np.asarray(pred, np.float64)[v]
+    rho = float(stats.spearmanr(p, r).statistic) if p.std() > 0 else 0.0
+    out = {"spearman": rho}
+    if not case.truth.get("relative"):
+        out["rmse"] = float(np.sqrt(np.mean((p - r) ** 2)))
+    return out
+
+
+def _ours(kind):
+    try:
+        defocus = importlib.import_module("depthsmith.defocus")
+    except ImportError:
+        return []
+    return [Method(n, fn, "ours") for n, fn in getattr(defocus, f"{kind}_METHODS", {}).items()]
+
+
+DFD_PATCH = Task(
+    "DFD-PATCH",
+    "Blur-scale estimation on synthetic defocus: every Middlebury gray image, r in 1..5 px, "
+    "4 kernel models, patches 51/101/201 px, 5 patches each, noise 0.001; median |r_hat - r| "
+    "(px) and % within 0.5 px, per (model, p).",
+    patch_cases, _patch_score,
+    lambda: _ours("PATCH") + [Method("gradient ratio (Zhuo & Sim)", peer_patch_gradient_ratio)],
+    columns=("abs_err", "within_0.5"), higher_is_better=("within_0.5",),
+    median_columns=("abs_err",))
+
+DFD_MAP = Task(
+    "DFD-MAP",
+    "Defocus map from one image: Middlebury scenes with a disc radius map 0.5-5 px from the "
+    "disparity (layered rendering, 0.25-px bins, noise 0.001), Spearman rho and RMSE (px) over "
+    "V; SYNDOF renders: Spearman rho against the normalised defocus map.",
+    map_cases, _map_score,
+    lambda: _ours("MAP") + [Method("gradient ratio + colorization (Zhuo & Sim)",
+                                   peer_map_gradient_ratio)],
+    columns=("spearman", "rmse"), higher_is_better=("spearman",))
