@@ -1,5 +1,21 @@
-"""Refine (placeholder: its methods land with the refine issue)."""
+"""Refine: RGB-guided, edge-preserving denoising and sharpening of depth maps.
 
-METHODS: dict = {}
+``refine(depth, guide, method="auto")`` runs one of :data:`METHODS`: a joint bilateral filter
+(exact or permutohedral lattice), the color guided filter, a joint weighted median, a
+confidence-aware global solver (fast global smoother) and ``auto``, the documented default
+pipeline.
+"""
 
-__all__ = ["METHODS"]
+from ._refine import (
+    METHODS,
+    auto,
+    guided,
+    joint_bilateral,
+    lattice_sigma,
+    refine,
+    solver,
+    weighted_median_refine,
+)
+
+__all__ = ["refine", "METHODS", "joint_bilateral", "guided", "weighted_median_refine", "solver",
+           "auto", "lattice_sigma"]

@@ -1,0 +1,414 @@
+"""Joint (cross) bilateral filtering: exact windowed kernel and a permutohedral-lattice path.
+
+Both are normalized convolutions: each pixel's weight is ``valid * confidence``, so invalid
+pixels never contribute, and the output is ``sum(w k d) / sum(w k)`` with ``k`` the product
+of a spatial and a range (guide color) Gaussian.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numba as nb
+import numpy as np
+
+from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
+
+__all__ = ["joint_bilateral_exact", "joint_bilateral_lattice", "prepare_weights",
+           "guide_to_lab"]
+
+
+def guide_to_lab(guide: np.ndarray) -> np.ndarray:
+    """CIE Lab (L in 0-100) of an RGB guide given in 0-255 (uint8 units) or [0, 1] floats.
+
+    Float guides whose maximum is <= 1 are taken as [0, 1]; anything else as 0-255.
+    """
+    g = np.asarray(guide, np.float32)
+    if g.ndim != 3 or g.shape[2] != 3:
+        raise InputError(f"color_space='lab' needs an RGB guide, got shape {tuple(g.shape)}")
+    g01 = g if g.max() <= 1.0 else g / 255.0
+    return cv2.cvtColor(np.ascontiguousarray(g01), cv2.COLOR_RGB2Lab)
+
+
+def prepare_weights(d: np.ndarray, valid, confidence) -> tuple[np.ndarray, np.ndarray]:
+    """(depth with invalid pixels zeroed, weights = valid * confidence) as float32."""
+    v = check_valid(valid, d, require_any=False)
+    w = v.astype(np.float32)
+    if confidence is not None:
+        c = np.asarray(confidence, np.float32)
+        if c.shape != d.shape:
+            raise InputError(f"confidence shape {tuple(c.shape)} does not match depth shape "
+                             f"{tuple(d.shape)}")
+        if not np.isfinite(c).all() or (c < 0).any():
+            raise InputError("confidence must be finite and >= 0")
+        w *= c
+    dz = np.where(v, d, 0).astype(np.float32)
+    return dz, np.ascontiguousarray(w)
+
+
+def _check_common(depth, guide, radius, sigma_space, sigma_color, color_space):
+    d = check_depth(depth)
+    g = check_guide(guide, d.shape)
+    ss = check_positive(sigma_space, "sigma_space")
+    sc = check_positive(sigma_color, "sigma_color")
+    if radius is None:
+        r = int(math.ceil(2.0 * ss))
+    else:
+        try:
+            r = int(radius)
+        except (TypeError, ValueError):
+            raise InputError(f"radius must be an integer >= 0, got {radius!r}") from None
+        if r != radius or r < 0:
+            raise InputError(f"radius must be an integer >= 0, got {radius!r}")
+    if color_space not in ("rgb", "lab"):
+        raise InputError(f"color_space must be 'rgb' or 'lab', got {color_space!r}")
+    if color_space == "lab":
+        g = guide_to_lab(g)
+    return d, np.ascontiguousarray(g, np.float32), r, ss, sc
+
+
+def joint_bilateral_exact(depth, guide, *, radius=None, sigma_space: float = 3.0,
+                          sigma_color: float = 20.0, valid=None, confidence=None,
+                          color_space: str = "rgb", min_weight: float = 1e-8):
+    """Brute-force joint bilateral filter over a (2r+1)^2 window (numba, float64 sums).
+
+    ``k(p, q) = exp(-|p - q|^2 / 2 sigma_space^2) * exp(-|I_p - I_q|^2 / 2 sigma_color^2)``
+    with ``|I_p - I_q|`` the Euclidean color distance in the guide's units (RGB) or in Lab
+    (``color_space='lab'``, sigma_color then in Lab units). Window pixels outside the image
+    are skipped (no border extrapolation). This is the reference the lattice path is checked
+    against; its cost is O(N r^2).
+
+    Returns ``(value, weight)``: float32 filtered depth (NaN where the summed weight is
+    below ``min_weight``, i.e. no valid pixel in reach) and the summed weight.
+
+    References
+    ----------
+    .. [1] G. Petschnigg et al., "Digital photography with flash and no-flash image pairs",
+       SIGGRAPH 2004; E. Eisemann and F. Durand, "Flash photography enhancement via intrinsic
+       relighting", SIGGRAPH 2004.
+    """
+    d, g, r, ss, sc = _check_common(depth, guide, radius, sigma_space, sigma_color, color_space)
+    dz, w = prepare_weights(d, valid, confidence)
+    sw = np.exp(-(np.arange(-r, r + 1, dtype=np.float64) ** 2) / (2 * ss * ss))
+    num, den = _jbf_exact(dz, w, g, r, sw, 1.0 / (2 * sc * sc))
+    out = np.full(d.shape, np.nan, np.float32)
+    ok = den > min_weight
+    out[ok] = (num[ok] / den[ok]).astype(np.float32)
+    return out, den.astype(np.float32)
+
+
+@nb.njit(cache=True, fastmath=True)
+def _jbf_exact(d, w, g, r, sw, inv2sc2):
+    h, wd = d.shape
+    nc = g.shape[2]
+    num = np.zeros((h, wd))
+    den = np.zeros((h, wd))
+    for y in range(h):
+        for x in range(wd):
+            sn = 0.0
+            sd = 0.0
+            for dy in range(-r, r + 1):
+                yy = y + dy
+                if yy < 0 or yy >= h:
+                    continue
+                wy = sw[dy + r]
+                for dx in range(-r, r + 1):
+                    xx = x + dx
+                    if xx < 0 or xx >= wd:
+                        continue
+                    wq = w[yy, xx]
+                    if wq == 0.0:
+                        continue
+                    dist = 0.0
+                    for c in range(nc):
+                        t = g[y, x, c] - g[yy, xx, c]
+                        dist += t * t
+                    k = wy * sw[dx + r] * math.exp(-dist * inv2sc2) * wq
+                    sn += k * d[yy, xx]
+                    sd += k
+            num[y, x] = sn
+            den[y, x] = sd
+    return num, den
+
+
+# ---- permutohedral lattice (Adams, Baek & Davis 2010) ----------------------------------
+
+def joint_bilateral_lattice(depth, guide, *, sigma_space: float = 3.0,
+                            sigma_color: float = 20.0, valid=None, confidence=None,
+                            color_space: str = "rgb", min_weight: float = 1e-6):
+    """Joint bilateral filter on the permutohedral lattice, O(N d^2) whatever sigma_space.
+
+    Each pixel is a point ``(x / sigma_space, y / sigma_space, I / sigma_color)`` in a
+    (2 + C)-D space; values ``(w d, w)`` are splatted onto the enclosing simplex of the
+    permutohedral lattice with barycentric weights, blurred with a [1 2 1] kernel along
+    each of the d + 1 lattice axes, and sliced back at the same barycentric positions [1]_.
+    The result approximates a Gaussian joint bilateral filter of standard deviations
+    ``sigma_space`` (px) and ``sigma_color`` (guide units) with no window truncation.
+
+    Returns ``(value, weight)`` like :func:`joint_bilateral_exact` (weight up to a constant).
+
+    References
+    ----------
+    .. [1] A. Adams, J. Baek and M. A. Davis, "Fast high-dimensional filtering using the
+       permutohedral lattice", Computer Graphics Forum 29(2), 2010.
+    """
+    d, g, _, ss, sc = _check_common(depth, guide, 0, sigma_space, sigma_color, color_space)
+    dz, w = prepare_weights(d, valid, confidence)
+    h, wd = d.shape
+    nc = g.shape[2]
+    pos = np.empty((h * wd, 2 + nc), np.float32)
+    yy, xx = np.mgrid[0:h, 0:wd]
+    pos[:, 0] = (xx.ravel() / ss).astype(np.float32)
+    pos[:, 1] = (yy.ravel() / ss).astype(np.float32)
+    pos[:, 2:] = g.reshape(-1, nc) / sc
+    vals = np.empty((h * wd, 2), np.float32)
+    wf = w.ravel()
+    vals[:, 0] = dz.ravel() * wf
+    vals[:, 1] = wf
+    out2 = permutohedral_filter(pos, vals)
+    num, den = out2[:, 0].reshape(h, wd), out2[:, 1].reshape(h, wd)
+    out = np.full(d.shape, np.nan, np.float32)
+    ok = den > min_weight
+    out[ok] = num[ok] / den[ok]
+    return out, den
+
+
+def permutohedral_filter(positions: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Gaussian-filter ``values`` (N, V) in the space of ``positions`` (N, D), unit sigma.
+
+    Splat, blur, slice on the permutohedral lattice; the output is not normalized (divide by
+    a filtered homogeneous channel yourself). Lattice vertices are keyed by their integer
+    coordinates packed into one int64 (offset by the minimum, as few bits as the span needs)
+    and found through an open-addressing hash table.
+    """
+    p = np.ascontiguousarray(positions, np.float32)
+    v = np.ascontiguousarray(values, np.float32)
+    n, dim = p.shape
+    keys, bary = _embed(p)
+    flat = keys.reshape(-1, dim)
+    lo = flat.min(axis=0).astype(np.int64) - (dim + 2)
+    span = flat.max(axis=0).astype(np.int64) - lo + (dim + 2)
+    bits = np.ceil(np.log2(span + 1)).astype(np.int64)
+    if bits.sum() > 62:
+        raise InputError("permutohedral lattice: the position span is too large to index "
+                         f"({int(bits.sum())} bits); use larger sigmas or a smaller image")
+    shifts = np.concatenate([[0], np.cumsum(bits)[:-1]]).astype(np.int64)
+    packed = _pack(keys, lo, shifts)
+    cap = 1 << max(12, int(math.ceil(math.log2(max(n * (dim + 1) // 4, 1) + 1))))
+    while True:
+        table = np.full(cap, -1, np.int64)
+        vidx, verts = _insert(packed, table)
+        if vidx is not None:
+            break
+        cap *= 4
+    grid = _splat(vidx, bary, v, verts.shape[0])
+    ones = int(np.sum(np.left_shift(np.int64(1), shifts)))
+    steps = np.array([int((dim + 1) << int(sh)) for sh in shifts] + [0], np.int64)
+    nbr = _neighbours(verts, table, np.int64(ones), steps)
+    grid = _blur(grid, nbr)
+    return _slice(vidx, bary, grid)
+
+
+@nb.njit(cache=True, inline="always")
+def _mix(x):
+    # splitmix64 finaliser: spreads the key's bits so the low ones index the table well
+    h = np.uint64(x) * np.uint64(0x9E3779B97F4A7C15)
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h
+
+
+_CHUNK = 4096
+
+
+@nb.njit(cache=True)
+def _embed(pos):
+    """Enclosing simplex of every point: vertex keys (N, d+1, d) and barycentric weights."""
+    n, dim = pos.shape
+    d1 = dim + 1
+    inv_std = math.sqrt(2.0 / 3.0) * d1
+    scale = np.empty(dim)
+    for i in range(dim):
+        scale[i] = inv_std / math.sqrt((i + 1.0) * (i + 2.0))
+    keys = np.empty((n, d1, dim), np.int32)
+    bw = np.empty((n, d1), np.float32)
+    nchunk = (n + _CHUNK - 1) // _CHUNK
+    for ch in range(nchunk):
+        elev = np.empty(d1)
+        rem0 = np.empty(d1, np.int64)
+        rank = np.zeros(d1, np.int64)
+        bary = np.zeros(d1 + 1)
+        for k in range(ch * _CHUNK, min(n, (ch + 1) * _CHUNK)):
+            rank[:] = 0
+            bary[:] = 0.0
+            # elevate onto the hyperplane sum(x) = 0 of R^{d+1}
+            sm = 0.0
+            for i in range(dim, 0, -1):
+                cf = pos[k, i - 1] * scale[i - 1]
+                elev[i] = sm - i * cf
+                sm += cf
+            elev[0] = sm
+            # nearest remainder-0 lattice point, then the permutation sorting the residuals
+            s = 0
+            for i in range(d1):
+                vv = elev[i] / d1
+                up = math.ceil(vv) * d1
+                down = math.floor(vv) * d1
+                rem0[i] = int(up) if up - elev[i] < elev[i] - down else int(down)
+                s += rem0[i]
+            s //= d1
+            for i in range(dim):
+                for j in range(i + 1, d1):
+                    if elev[i] - rem0[i] < elev[j] - rem0[j]:
+                        rank[i] += 1
+                    else:
+                        rank[j] += 1
+            if s > 0:
+                for i in range(d1):
+                    if rank[i] >= d1 - s:
+                        rem0[i] -= d1
+                        rank[i] += s - d1
+                    else:
+                        rank[i] += s
+            elif s < 0:
+                for i in range(d1):
+                    if rank[i] < -s:
+                        rem0[i] += d1
+                        rank[i] += d1 + s
+                    else:
+                        rank[i] += s
+            for i in range(d1):
+                delta = (elev[i] - rem0[i]) / d1
+                bary[dim - rank[i]] += delta
+                bary[d1 - rank[i]] -= delta
+            bary[0] += 1.0 + bary[d1]
+            for r in range(d1):
+                for i in range(dim):
+                    keys[k, r, i] = rem0[i] + (r if rank[i] <= dim - r else r - d1)
+                bw[k, r] = bary[r]
+    return keys, bw
+
+
+@nb.njit(cache=True)
+def _pack(keys, lo, shifts):
+    n, d1, dim = keys.shape
+    out = np.empty((n, d1), np.int64)
+    for k in range(n):
+        for r in range(d1):
+            acc = np.int64(0)
+            for i in range(dim):
+                acc |= (np.int64(keys[k, r, i]) - lo[i]) << shifts[i]
+            out[k, r] = acc
+    return out
+
+
+@nb.njit(cache=True)
+def _insert(packed, table):
+    """Unique lattice vertices: per point-vertex index, and the vertex keys (None if full)."""
+    n, d1 = packed.shape
+    cap = table.shape[0]
+    mask = np.uint64(cap - 1)
+    max_vert = cap // 2
+    verts = np.empty(max_vert, np.int64)
+    vidx = np.empty((n, d1), np.int32)
+    nvert = 0
+    for k in range(n):
+        for r in range(d1):
+            key = packed[k, r]
+            hv = _mix(key) & mask
+            while True:
+                e = table[hv]
+                if e < 0:
+                    if nvert >= max_vert:
+                        return None, verts[:0]
+                    verts[nvert] = key
+                    table[hv] = nvert
+                    e = nvert
+                    nvert += 1
+                    break
+                if verts[e] == key:
+                    break
+                hv = (hv + np.uint64(1)) & mask
+            vidx[k, r] = e
+    return vidx, verts[:nvert]
+
+
+@nb.njit(cache=True)
+def _splat(vidx, bw, vals, nvert):
+    n, d1 = vidx.shape
+    nv = vals.shape[1]
+    grid = np.zeros((nvert, nv), np.float32)
+    for k in range(n):
+        for r in range(d1):
+            e = vidx[k, r]
+            for c in range(nv):
+                grid[e, c] += bw[k, r] * vals[k, c]
+    return grid
+
+
+@nb.njit(cache=True)
+def _neighbours(verts, table, ones, steps):
+    """Index of each vertex's two neighbours along each of the d+1 lattice axes (-1: none).
+
+    Along axis j the neighbours differ by -/+1 in every coordinate and +/-(d+1) more in
+    coordinate j (j < d), i.e. packed offsets ``-/+ones +/- steps[j]``.
+    """
+    nvert = verts.shape[0]
+    d1 = steps.shape[0]
+    cap = table.shape[0]
+    mask = np.uint64(cap - 1)
+    nbr = np.full((nvert, d1, 2), -1, np.int32)
+    for e in range(nvert):
+        base = verts[e]
+        for j in range(d1):
+            for sgn in range(2):
+                key = base - ones + steps[j] if sgn == 0 else base + ones - steps[j]
+                hv = _mix(key) & mask
+                while True:
+                    f = table[hv]
+                    if f < 0:
+                        break
+                    if verts[f] == key:
+                        nbr[e, j, sgn] = f
+                        break
+                    hv = (hv + np.uint64(1)) & mask
+    return nbr
+
+
+@nb.njit(cache=True)
+def _blur(grid, nbr):
+    """[1 2 1] / 4 along each lattice axis in turn."""
+    nvert, nv = grid.shape
+    d1 = nbr.shape[1]
+    tmp = np.empty_like(grid)
+    for j in range(d1):
+        for e in range(nvert):
+            a = nbr[e, j, 0]
+            b = nbr[e, j, 1]
+            for c in range(nv):
+                acc = 0.5 * grid[e, c]
+                if a >= 0:
+                    acc += 0.25 * grid[a, c]
+                if b >= 0:
+                    acc += 0.25 * grid[b, c]
+                tmp[e, c] = acc
+        grid, tmp = tmp, grid
+    return grid
+
+
+@nb.njit(cache=True)
+def _slice(vidx, bw, grid):
+    n, d1 = vidx.shape
+    nv = grid.shape[1]
+    out = np.empty((n, nv), np.float32)
+    for k in range(n):
+        for c in range(nv):
+            acc = 0.0
+            for r in range(d1):
+                acc += bw[k, r] * grid[vidx[k, r], c]
+            out[k, c] = acc
+    return out

@@ -1,0 +1,224 @@
+"""RGB-guided edge-preserving refinement: bilateral, guided, weighted median, solver, auto."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
+from ..ops import (
+    fast_global_smoother,
+    guided_filter,
+    joint_bilateral_exact,
+    joint_bilateral_lattice,
+    weighted_median,
+)
+
+__all__ = ["refine", "joint_bilateral", "guided", "weighted_median_refine", "solver", "auto",
+           "METHODS", "lattice_sigma"]
+
+
+def _prep(depth, guide, valid):
+    d = check_depth(depth)
+    g = check_guide(guide, d.shape)
+    v = check_valid(valid, d)
+    return d, g, v
+
+
+def lattice_sigma(radius: int, sigma_space: float) -> float:
+    """Gaussian sigma (px) with the same second moment as the truncated window kernel.
+
+    The exact filter's spatial kernel is a Gaussian of ``sigma_space`` cut to
+    ``|dx| <= radius``; the lattice has no window, so it uses the Gaussian of equal
+    variance (e.g. radius 12, sigma_space 12.5 gives 6.3 px), times 1.15, the factor that
+    minimises the RMSE between the two filters on Middlebury cones/teddy/art.
+    """
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    k = np.exp(-x * x / (2 * sigma_space * sigma_space))
+    return 1.15 * float(np.sqrt((x * x * k).sum() / k.sum())) if radius > 0 else 0.5
+
+
+def joint_bilateral(depth, guide, *, valid=None, confidence=None, radius: int | None = None,
+                    sigma_space: float = 3.0, sigma_color: float = 20.0,
+                    color_space: str = "rgb", fast: bool | None = None) -> np.ndarray:
+    """Joint (cross) bilateral filter of ``depth`` steered by ``guide``.
+
+    Parameters
+    ----------
+    depth : (H, W) array
+        Depth or disparity in any units (never rescaled).
+    guide : (H, W[, 3]) array
+        Color or gray image; uint8 (0-255), uint16 or float, in its own units.
+    valid : (H, W) bool, optional
+        Trusted pixels, default finite & > 0; the others are never read (normalized
+        convolution) and are filled from their valid neighbours.
+    confidence : (H, W) float >= 0, optional
+        Per-pixel weight, multiplied by ``valid``.
+    radius : int, optional
+        Window half-width in px (window ``2 radius + 1``); default ``ceil(2 sigma_space)``.
+        ``radius=12, sigma_space=12.5, sigma_color=20`` is OpenCV's
+        ``jointBilateralFilter(d=25, sigmaColor=20, sigmaSpace=12.5)``.
+    sigma_space : float
+        Spatial Gaussian standard deviation in px.
+    sigma_color : float
+        Range Gaussian standard deviation on the Euclidean color distance, in guide units
+        (0-255 for uint8) or in Lab units with ``color_space='lab'``.
+    color_space : {'rgb', 'lab'}
+        Where color distances are measured (Lab needs an RGB guide).
+    fast : bool, optional
+        True: permutohedral lattice (O(N), Gaussian of the window kernel's variance, no
+        truncation); False: exact windowed sum (O(N r^2)); default: lattice when
+        ``radius >= 6``.
+
+    Returns
+    -------
+    (H, W) float32; NaN only where no valid pixel is in reach.
+
+    References
+    ----------
+    .. [1] G. Petschnigg et al., "Digital photography with flash and no-flash image
+       pairs", SIGGRAPH 2004; J. Kopf et al., "Joint bilateral upsampling", SIGGRAPH 2007.
+    .. [2] A. Adams, J. Baek and M. A. Davis, "Fast high-dimensional filtering using the
+       permutohedral lattice", Eurographics 2010.
+    """
+    d, g, v = _prep(depth, guide, valid)
+    ss = check_positive(sigma_space, "sigma_space")
+    r = int(math.ceil(2.0 * ss)) if radius is None else radius
+    if fast is None:
+        fast = isinstance(r, int | np.integer) and r >= 6
+    if fast:
+        if not isinstance(r, int | np.integer) or r < 0:
+            raise InputError(f"radius must be an integer >= 0, got {radius!r}")
+        out, _ = joint_bilateral_lattice(d, g, sigma_space=lattice_sigma(int(r), ss),
+                                         sigma_color=sigma_color, valid=v,
+                                         confidence=confidence, color_space=color_space)
+    else:
+        out, _ = joint_bilateral_exact(d, g, radius=r, sigma_space=ss,
+                                       sigma_color=sigma_color, valid=v,
+                                       confidence=confidence, color_space=color_space)
+    return out
+
+
+def guided(depth, guide, *, valid=None, confidence=None, radius: int = 4,
+           eps: float = 400.0) -> np.ndarray:
+    """Color-guided filter (He et al. 2013), confidence-weighted; see ``ops.guided_filter``.
+
+    ``eps`` is in squared guide units (400 = 20^2 for a uint8 guide). Returns float32, NaN
+    only where no valid pixel lies within ``2 radius`` px.
+    """
+    d, g, v = _prep(depth, guide, valid)
+    return guided_filter(d, g, radius=radius, eps=eps, valid=v, confidence=confidence)
+
+
+def weighted_median_refine(depth, guide, *, valid=None, confidence=None, radius: int = 4,
+                           sigma_color: float = 20.0, sigma_space: float | None = None):
+    """Joint weighted median (color-weighted, exact); see ``ops.weighted_median``.
+
+    Removes flying pixels at depth edges: every output is one of the window's values.
+    """
+    d, g, v = _prep(depth, guide, valid)
+    return weighted_median(d, g, radius=radius, sigma_color=sigma_color,
+                           sigma_space=sigma_space, valid=v, confidence=confidence)
+
+
+def solver(depth, guide, *, valid=None, confidence=None, lam: float = 30.0,
+           sigma_color: float = 4.0, iterations: int = 3) -> np.ndarray:
+    """Global edge-aware weighted least squares with per-pixel confidence (FGS).
+
+    Accepts float, uint8 and uint16 guides (``sigma_color`` in the guide's units); see
+    ``ops.fast_global_smoother`` for the model.
+
+    References
+    ----------
+    .. [1] D. Min et al., "Fast global image smoothing based on weighted least squares",
+       IEEE TIP 2014.
+    """
+    d, g, v = _prep(depth, guide, valid)
+    return fast_global_smoother(d, g, lam=lam, sigma_color=sigma_color, iterations=iterations,
+                                valid=v, confidence=confidence)
+
+
+def _guide_unit(g: np.ndarray) -> float:
+    """Guide units per 8-bit step: 1 for 0-255 guides, 1/255 for [0, 1] floats, 257 for 16-bit."""
+    m = float(g.max())
+    if m <= 1.0:
+        return 1.0 / 255.0
+    if m > 255.0:
+        return 257.0
+    return 1.0
+
+
+def auto(depth, guide, *, valid=None, confidence=None) -> np.ndarray:
+    """The default pipeline (the best REFINE score of our methods, at low cost).
+
+    1. ``solver`` (FGS, lam 30, sigma_color 4 per 8-bit step) removes the noise inside
+       regions of uniform color;
+    2. a confidence map ``exp(-(|grad| / tau)^2)`` of that smooth estimate marks the soft
+       ramps that blur leaves at depth edges (tau = 1.5 % of the depth range per px);
+    3. ``solver`` again, with that confidence, re-fills the ramps from the confident
+       pixels of the same color region, which sharpens the depth edges onto color edges.
+
+    Parameters are in 8-bit guide steps and scaled for float or 16-bit guides.
+    """
+    d, g, v = _prep(depth, guide, valid)
+    u = _guide_unit(g)
+    c = v.astype(np.float32)
+    if confidence is not None:
+        c = c * np.clip(np.asarray(confidence, np.float32), 0, None)
+    s = fast_global_smoother(d, g, lam=30.0, sigma_color=4.0 * u, valid=v, confidence=c)
+    vals = d[v]
+    span = float(np.percentile(vals, 99) - np.percentile(vals, 1)) or 1.0
+    sf = np.where(np.isfinite(s), s, np.nanmean(s)).astype(np.float32)
+    gx = cv2.Sobel(sf, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+    gy = cv2.Sobel(sf, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+    tau = 0.015 * span
+    conf = c * (np.exp(-(gx * gx + gy * gy) / (tau * tau)) + 1e-3)
+    return fast_global_smoother(d, g, lam=30.0, sigma_color=4.0 * u, valid=v, confidence=conf)
+
+
+METHODS = {
+    "auto": auto,
+    "joint_bilateral": joint_bilateral,
+    "guided": guided,
+    "weighted_median": weighted_median_refine,
+    "solver": solver,
+}
+
+
+def refine(depth, guide, *, valid=None, confidence=None, method: str = "auto",
+           **params) -> np.ndarray:
+    """Refine ``depth`` with the color image ``guide``: denoise, sharpen edges onto color edges.
+
+    Parameters
+    ----------
+    depth : (H, W) array
+        Depth or disparity, any units (never rescaled); NaN/0 invalid by default.
+    guide : (H, W[, 3]) array
+        The registered color (or gray) image, uint8, uint16 or float.
+    valid : (H, W) bool, optional
+        Trusted pixels (default finite & > 0); invalid ones are filled from valid
+        neighbours and never read.
+    confidence : (H, W) float >= 0, optional
+        Per-pixel trust, multiplied by ``valid``.
+    method : str
+        One of ``METHODS``: ``auto`` (default), ``joint_bilateral``, ``guided``,
+        ``weighted_median``, ``solver``.
+    **params
+        Keyword parameters of the chosen method (e.g. ``radius``, ``sigma_space``,
+        ``sigma_color`` for ``joint_bilateral``).
+
+    Returns
+    -------
+    (H, W) float32; NaN only where no valid pixel is in reach.
+    """
+    if method not in METHODS:
+        raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    fn = METHODS[method]
+    try:
+        return fn(depth, guide, valid=valid, confidence=confidence, **params)
+    except TypeError as e:
+        if "unexpected keyword" in str(e):
+            raise InputError(f"method {method!r}: {e}") from None
+        raise
