@@ -191,7 +191,7 @@ def run(task: Task, root: Path, *, methods: Iterable[str] | None = None,
     report = Report(task)
     warmed: set = set()
     jobs = [(c, m) for c in cases for m in all_methods if not m.groups or c.group in m.groups]
-    bar = tqdm(jobs, desc=task.name, disable=not progress, leave=False)
+    bar = tqdm(jobs, desc=task.name, disable=None if progress else True, leave=False)
     for case, m in bar:
         bar.set_postfix_str(f"{case.scene} {m.name}"[:40])
         if m.name not in warmed:
