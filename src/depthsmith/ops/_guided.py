@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import cv2
+import numba as nb
 import numpy as np
 
 from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
 
-__all__ = ["guided_filter", "box_mean"]
+__all__ = ["guided_filter", "guided_core", "box_mean"]
 
 
 def box_mean(a: np.ndarray, radius: int) -> np.ndarray:
@@ -17,15 +18,7 @@ def box_mean(a: np.ndarray, radius: int) -> np.ndarray:
     (``cv2.BORDER_REFLECT``), so every output is an average of 2r+1 squared values.
     """
     k = 2 * int(radius) + 1
-    a = np.ascontiguousarray(a)
-    if a.ndim == 3 and a.shape[2] > 4:
-        # cv2 filters handle at most 4 channels quickly; go plane group by plane group
-        out = np.empty_like(a)
-        for i in range(0, a.shape[2], 4):
-            out[:, :, i:i + 4] = box_mean(a[:, :, i:i + 4], radius).reshape(
-                a.shape[0], a.shape[1], -1)
-        return out
-    return cv2.blur(a, (k, k), borderType=cv2.BORDER_REFLECT)
+    return cv2.blur(np.ascontiguousarray(a), (k, k), borderType=cv2.BORDER_REFLECT)
 
 
 def guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0, valid=None,
@@ -82,27 +75,28 @@ def guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0, valid=No
         if not np.isfinite(conf).all() or (conf < 0).any():
             raise InputError("confidence must be finite and >= 0")
         c = c * conf
-    p = np.where(v, d, 0.0).astype(np.float64)
-    # centre and scale the guide so that float64 moments stay well conditioned
-    gi = g.astype(np.float64)
-    mu = gi.reshape(-1, gi.shape[2]).mean(axis=0)
-    scale = max(float(np.abs(gi - mu).max()), 1e-12)
-    gi = (gi - mu) / scale
-    e = e / scale ** 2
-    if gi.shape[2] == 1:
-        a, b, w = _coeffs_gray(p, gi[:, :, 0], c, r, e, min_weight)
-    else:
-        a, b, w = _coeffs_color(p, gi, c, r, e, min_weight)
-    # average the coefficients of every window covering a pixel, weighted by window support
-    stack = np.concatenate([a * w[..., None], (b * w)[..., None], w[..., None]], axis=2)
-    m = box_mean(stack, r)
-    den = m[:, :, -1]
-    ok = den > 0
-    safe = np.where(ok, den, 1.0)
-    am = m[:, :, :-2] / safe[..., None]
-    bm = m[:, :, -2] / safe
-    q = np.einsum("hwc,hwc->hw", am, gi) + bm
-    return np.where(ok, q, np.nan).astype(np.float32)
+    p = np.where(v, d, 0.0).astype(np.float32)
+    return guided_core(p, g, c.astype(np.float32), r, e, min_weight)
+
+
+def guided_core(p, g, c, radius, eps, min_weight=1e-6):
+    """Guided filter without input checks: ``p`` float32 (H, W) (any value where ``c`` is
+    0), ``g`` float32 (H, W, C), ``c`` float32 weights, ``eps`` in squared guide units."""
+    nc = g.shape[2]
+    # centre and scale the guide (and the depth) so float32 moments stay well conditioned
+    gi, scale, pm, ps = _normalise(p, g, c)
+    e = eps / scale ** 2
+    m = _box_planes(_planes(p, gi, c, np.float32(pm), np.float32(1.0 / ps)), radius)
+    mab = _box_planes(_coeffs(m, nc, e, min_weight), radius)
+    return _combine(mab, gi, np.float32(pm), np.float32(ps))
+
+
+def _box_planes(a, radius):
+    """Box mean of every plane of a planar (K, H, W) float32 stack, in place."""
+    k = 2 * int(radius) + 1
+    for i in range(a.shape[0]):
+        cv2.blur(a[i], (k, k), dst=a[i], borderType=cv2.BORDER_REFLECT)
+    return a
 
 
 def _check_radius(radius) -> int:
@@ -115,57 +109,156 @@ def _check_radius(radius) -> int:
     return r
 
 
-def _coeffs_gray(p, gi, c, r, e, min_weight):
-    m = box_mean(np.dstack([c, c * gi, c * p, c * gi * gi, c * gi * p]), r)
-    w = m[:, :, 0]
-    ok = w > min_weight
-    ws = np.where(ok, w, 1.0)
-    mi, mp = m[:, :, 1] / ws, m[:, :, 2] / ws
-    var = m[:, :, 3] / ws - mi * mi
-    cov = m[:, :, 4] / ws - mi * mp
-    a = cov / (np.maximum(var, 0.0) + e + 1e-12)
-    b = mp - a * mi
-    w = np.where(ok, w, 0.0)
-    return np.where(ok, a, 0.0)[..., None], np.where(ok, b, 0.0), w
+@nb.njit(cache=True)
+def _normalise(p, g, c):
+    """Guide centred on its mean and divided by its largest deviation; mean and largest
+    deviation of p over the pixels with c > 0."""
+    h, w, nc = g.shape
+    mu = np.zeros(nc)
+    pm = 0.0
+    n = 0
+    for y in range(h):
+        for x in range(w):
+            for i in range(nc):
+                mu[i] += g[y, x, i]
+            if c[y, x] > 0:
+                pm += p[y, x]
+                n += 1
+    mu /= h * w
+    pm = pm / n if n else 0.0
+    sc = 0.0
+    ps = 0.0
+    for y in range(h):
+        for x in range(w):
+            for i in range(nc):
+                sc = max(sc, abs(g[y, x, i] - mu[i]))
+            if c[y, x] > 0:
+                ps = max(ps, abs(p[y, x] - pm))
+    sc = max(sc, 1e-12)
+    ps = max(ps, 1e-12)
+    gi = np.empty((h, w, nc), np.float32)
+    for y in range(h):
+        for x in range(w):
+            for i in range(nc):
+                gi[y, x, i] = (g[y, x, i] - mu[i]) / sc
+    return gi, sc, pm, ps
 
 
-def _coeffs_color(p, gi, c, r, e, min_weight):
-    g0, g1, g2 = gi[:, :, 0], gi[:, :, 1], gi[:, :, 2]
-    planes = [c, c * g0, c * g1, c * g2, c * p,
-              c * g0 * g0, c * g0 * g1, c * g0 * g2, c * g1 * g1, c * g1 * g2, c * g2 * g2,
-              c * g0 * p, c * g1 * p, c * g2 * p]
-    m = box_mean(np.dstack(planes), r)
-    w = m[:, :, 0]
-    ok = w > min_weight
-    ws = np.where(ok, w, 1.0)
-    mean = m[:, :, 1:5] / ws[..., None]
-    m0, m1, m2, mp = mean[:, :, 0], mean[:, :, 1], mean[:, :, 2], mean[:, :, 3]
+@nb.njit(cache=True, fastmath=True)
+def _planes(p, g, c, pm, inv_ps):
+    """Planar weighted moments (K, H, W): c, c p, c I_i, c I_i I_j (i <= j), c I_i p, with
+    p normalised to (p - pm) * inv_ps."""
+    h, w = p.shape
+    nc = g.shape[2]
+    npl = 2 + nc + nc * (nc + 1) // 2 + nc
+    out = np.empty((npl, h, w), np.float32)
+    for y in range(h):
+        for x in range(w):
+            cw = c[y, x]
+            pv = (p[y, x] - pm) * inv_ps * cw
+            out[0, y, x] = cw
+            out[1, y, x] = pv
+            k = 2
+            for i in range(nc):
+                out[k, y, x] = cw * g[y, x, i]
+                k += 1
+            for i in range(nc):
+                for j in range(i, nc):
+                    out[k, y, x] = cw * g[y, x, i] * g[y, x, j]
+                    k += 1
+            for i in range(nc):
+                out[k, y, x] = pv * g[y, x, i]
+                k += 1
+    return out
+
+
+@nb.njit(cache=True)
+def _coeffs(m, nc, e, min_weight):
+    """Per-window ridge regression p ~ a . I + b; returns planar (w a, w b, w)."""
+    if nc == 1:
+        return _coeffs1(m, e, min_weight)
+    return _coeffs3(m, e, min_weight)
+
+
+@nb.njit(cache=True, fastmath=True)
+def _coeffs1(m, e, min_weight):
+    _, h, w = m.shape
+    out = np.zeros((3, h, w), np.float32)
+    for y in range(h):
+        for x in range(w):
+            wt = m[0, y, x]
+            if not wt > min_weight:
+                continue
+            iw = 1.0 / wt
+            mp = m[1, y, x] * iw
+            mi = m[2, y, x] * iw
+            var = m[3, y, x] * iw - mi * mi
+            cov = m[4, y, x] * iw - mi * mp
+            a0 = cov / (var + e + 1e-12)
+            out[0, y, x] = wt * a0
+            out[1, y, x] = wt * (mp - a0 * mi)
+            out[2, y, x] = wt
+    return out
+
+
+@nb.njit(cache=True, fastmath=True)
+def _coeffs3(m, e, min_weight):
+    _, h, w = m.shape
+    out = np.zeros((5, h, w), np.float32)
     reg = e + 1e-12
-    s00 = m[:, :, 5] / ws - m0 * m0 + reg
-    s01 = m[:, :, 6] / ws - m0 * m1
-    s02 = m[:, :, 7] / ws - m0 * m2
-    s11 = m[:, :, 8] / ws - m1 * m1 + reg
-    s12 = m[:, :, 9] / ws - m1 * m2
-    s22 = m[:, :, 10] / ws - m2 * m2 + reg
-    c0 = m[:, :, 11] / ws - m0 * mp
-    c1 = m[:, :, 12] / ws - m1 * mp
-    c2 = m[:, :, 13] / ws - m2 * mp
-    # symmetric 3x3 inverse by cofactors
-    i00 = s11 * s22 - s12 * s12
-    i01 = s02 * s12 - s01 * s22
-    i02 = s01 * s12 - s02 * s11
-    i11 = s00 * s22 - s02 * s02
-    i12 = s01 * s02 - s00 * s12
-    i22 = s00 * s11 - s01 * s01
-    det = s00 * i00 + s01 * i01 + s02 * i02
-    good = ok & (np.abs(det) > 1e-300)
-    det = np.where(good, det, 1.0)
-    a0 = (i00 * c0 + i01 * c1 + i02 * c2) / det
-    a1 = (i01 * c0 + i11 * c1 + i12 * c2) / det
-    a2 = (i02 * c0 + i12 * c1 + i22 * c2) / det
-    a = np.dstack([a0, a1, a2])
-    b = mp - a0 * m0 - a1 * m1 - a2 * m2
-    a = np.where(good[..., None], a, 0.0)
-    b = np.where(good, b, 0.0)
-    w = np.where(good, w, 0.0)
-    return a, b, w
+    for y in range(h):
+        for x in range(w):
+            wt = np.float64(m[0, y, x])
+            if not wt > min_weight:
+                continue
+            iw = 1.0 / wt
+            mp = m[1, y, x] * iw
+            m0 = m[2, y, x] * iw
+            m1 = m[3, y, x] * iw
+            m2 = m[4, y, x] * iw
+            s00 = m[5, y, x] * iw - m0 * m0 + reg
+            s01 = m[6, y, x] * iw - m0 * m1
+            s02 = m[7, y, x] * iw - m0 * m2
+            s11 = m[8, y, x] * iw - m1 * m1 + reg
+            s12 = m[9, y, x] * iw - m1 * m2
+            s22 = m[10, y, x] * iw - m2 * m2 + reg
+            r0 = m[11, y, x] * iw - m0 * mp
+            r1 = m[12, y, x] * iw - m1 * mp
+            r2 = m[13, y, x] * iw - m2 * mp
+            # symmetric 3x3 solve by cofactors
+            i00 = s11 * s22 - s12 * s12
+            i01 = s02 * s12 - s01 * s22
+            i02 = s01 * s12 - s02 * s11
+            i11 = s00 * s22 - s02 * s02
+            i12 = s01 * s02 - s00 * s12
+            i22 = s00 * s11 - s01 * s01
+            det = s00 * i00 + s01 * i01 + s02 * i02
+            if not abs(det) > 1e-300:
+                continue
+            idet = 1.0 / det
+            a0 = (i00 * r0 + i01 * r1 + i02 * r2) * idet
+            a1 = (i01 * r0 + i11 * r1 + i12 * r2) * idet
+            a2 = (i02 * r0 + i12 * r1 + i22 * r2) * idet
+            out[0, y, x] = wt * a0
+            out[1, y, x] = wt * a1
+            out[2, y, x] = wt * a2
+            out[3, y, x] = wt * (mp - a0 * m0 - a1 * m1 - a2 * m2)
+            out[4, y, x] = wt
+    return out
+
+
+@nb.njit(cache=True, fastmath=True)
+def _combine(mab, g, pm, ps):
+    h, w, nc = g.shape
+    out = np.empty((h, w), np.float32)
+    for y in range(h):
+        for x in range(w):
+            den = mab[nc + 1, y, x]
+            if den <= 0:
+                out[y, x] = np.nan
+                continue
+            q = mab[nc, y, x]
+            for i in range(nc):
+                q += mab[i, y, x] * g[y, x, i]
+            out[y, x] = q / den * ps + pm
+    return out

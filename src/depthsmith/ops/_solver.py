@@ -61,14 +61,20 @@ def fast_global_smoother(depth, guide, *, lam: float = 30.0, sigma_color: float 
     return out
 
 
-def fgs_normalized(num, den, guide, lam, sigma_color, iterations):
+def fgs_weights(guide, sigma_color):
+    """Neighbour weights ``exp(-|I_p - I_q| / sigma_color)`` as float32 arrays:
+    horizontal (H, W-1) and vertical (H-1, W)."""
+    g = np.ascontiguousarray(guide, np.float32)
+    return _edge_weights(g, 1.0 / sigma_color)
+
+
+def fgs_normalized(num, den, guide, lam, sigma_color, iterations, weights=None):
     """Apply the FGS sweeps to the pair (num, den) with the weights of ``guide``.
 
-    ``guide`` float32 (H, W, C); returns float32 (num, den) smoothed by the same operator.
+    ``guide`` float32 (H, W, C) (unused when ``weights`` from :func:`fgs_weights` are
+    given); returns float32 (num, den) smoothed by the same operator.
     """
-    g = np.ascontiguousarray(guide, np.float32)
-    wx = _edge_weights(g, 1.0 / sigma_color, 1)
-    wy = _edge_weights(g, 1.0 / sigma_color, 0)
+    wx, wy = fgs_weights(guide, sigma_color) if weights is None else weights
     a = np.ascontiguousarray(np.stack([num, den], axis=-1), np.float32)
     for t in range(1, iterations + 1):
         lt = 1.5 * 4.0 ** (iterations - t) / (4.0 ** iterations - 1.0) * lam
@@ -77,89 +83,92 @@ def fgs_normalized(num, den, guide, lam, sigma_color, iterations):
     return a[:, :, 0], a[:, :, 1]
 
 
-@nb.njit(cache=True)
-def _edge_weights(g, inv_sc, axis):
+@nb.njit(cache=True, fastmath=True)
+def _edge_weights(g, inv_sc):
     h, w, nc = g.shape
-    if axis == 1:
-        out = np.empty((h, w - 1), np.float32)
-        for y in range(h):
-            for x in range(w - 1):
-                s = 0.0
-                for c in range(nc):
-                    t = g[y, x + 1, c] - g[y, x, c]
-                    s += t * t
-                out[y, x] = math.exp(-math.sqrt(s) * inv_sc)
-    else:
-        out = np.empty((h - 1, w), np.float32)
-        for y in range(h - 1):
+    wx = np.empty((h, max(w - 1, 0)), np.float32)
+    wy = np.empty((max(h - 1, 0), w), np.float32)
+    for y in range(h):
+        for x in range(w - 1):
+            s = np.float32(0.0)
+            for c in range(nc):
+                t = g[y, x + 1, c] - g[y, x, c]
+                s += t * t
+            wx[y, x] = math.exp(-math.sqrt(s) * inv_sc)
+        if y < h - 1:
             for x in range(w):
-                s = 0.0
+                s = np.float32(0.0)
                 for c in range(nc):
                     t = g[y + 1, x, c] - g[y, x, c]
                     s += t * t
-                out[y, x] = math.exp(-math.sqrt(s) * inv_sc)
-    return out
+                wy[y, x] = math.exp(-math.sqrt(s) * inv_sc)
+    return wx, wy
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath=True)
 def _sweep_rows(a, wx, lam):
-    """In place: solve (I + lam L_w) u = a along every row, for every channel of ``a``."""
+    """In place: solve (I + lam L_w) u = a along every row (Thomas algorithm).
+
+    Rows are taken in blocks of 16 and advanced together, column by column, so the
+    recurrences of different rows interleave instead of waiting on one another.
+    """
     h, w, nv = a.shape
-    for y in range(h):
-        cp = np.empty(w)
-        dp = np.empty((w, nv))
-        # forward elimination of the tridiagonal system
-        b0 = 1.0 + (lam * wx[y, 0] if w > 1 else 0.0)
-        c0 = -lam * wx[y, 0] if w > 1 else 0.0
-        cp[0] = c0 / b0
-        for c in range(nv):
-            dp[0, c] = a[y, 0, c] / b0
+    lam = np.float32(lam)
+    one = np.float32(1.0)
+    if w == 1:
+        return
+    blk = 16
+    cp = np.empty((w, blk), np.float32)
+    for y0 in range(0, h, blk):
+        y1 = min(h, y0 + blk)
+        for y in range(y0, y1):
+            b0 = one + lam * wx[y, 0]
+            cp[0, y - y0] = -lam * wx[y, 0] / b0
+            for c in range(nv):
+                a[y, 0, c] = a[y, 0, c] / b0
         for x in range(1, w):
-            al = -lam * wx[y, x - 1]
-            cr = -lam * wx[y, x] if x < w - 1 else 0.0
-            b = 1.0 - al - cr
-            m = b - al * cp[x - 1]
-            cp[x] = cr / m
-            for c in range(nv):
-                dp[x, c] = (a[y, x, c] - al * dp[x - 1, c]) / m
-        # back substitution
-        for c in range(nv):
-            a[y, w - 1, c] = dp[w - 1, c]
+            for y in range(y0, y1):
+                al = -lam * wx[y, x - 1]
+                cr = -lam * wx[y, x] if x < w - 1 else np.float32(0.0)
+                m = one - al - cr - al * cp[x - 1, y - y0]
+                im = one / m
+                cp[x, y - y0] = cr * im
+                for c in range(nv):
+                    a[y, x, c] = (a[y, x, c] - al * a[y, x - 1, c]) * im
         for x in range(w - 2, -1, -1):
-            for c in range(nv):
-                a[y, x, c] = dp[x, c] - cp[x] * a[y, x + 1, c]
+            for y in range(y0, y1):
+                for c in range(nv):
+                    a[y, x, c] = a[y, x, c] - cp[x, y - y0] * a[y, x + 1, c]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath=True)
 def _sweep_cols(a, wy, lam):
-    """In place: solve (I + lam L_w) u = a along every column (rows processed in order)."""
+    """In place: solve (I + lam L_w) u = a along every column (Thomas algorithm).
+
+    Rows are visited in order and the inner loop runs along a row, so memory is read
+    contiguously and the loop vectorises across columns.
+    """
     h, w, nv = a.shape
-    nblk = 8
-    step = (w + nblk - 1) // nblk
-    for blk in range(nblk):
-        x0 = blk * step
-        x1 = min(w, x0 + step)
-        if x0 >= x1:
-            continue
-        cp = np.empty((h, x1 - x0))
-        dp = np.empty((h, x1 - x0, nv))
-        for x in range(x0, x1):
-            b0 = 1.0 + (lam * wy[0, x] if h > 1 else 0.0)
-            cp[0, x - x0] = (-lam * wy[0, x] if h > 1 else 0.0) / b0
+    lam = np.float32(lam)
+    one = np.float32(1.0)
+    cp = np.empty((h, w), np.float32)
+    if h == 1:
+        return
+    for x in range(w):
+        b0 = one + lam * wy[0, x]
+        cp[0, x] = -lam * wy[0, x] / b0
+        for c in range(nv):
+            a[0, x, c] = a[0, x, c] / b0
+    for y in range(1, h):
+        for x in range(w):
+            al = -lam * wy[y - 1, x]
+            cr = -lam * wy[y, x] if y < h - 1 else np.float32(0.0)
+            m = one - al - cr - al * cp[y - 1, x]
+            im = one / m
+            cp[y, x] = cr * im
             for c in range(nv):
-                dp[0, x - x0, c] = a[0, x, c] / b0
-        for y in range(1, h):
-            for x in range(x0, x1):
-                al = -lam * wy[y - 1, x]
-                cr = -lam * wy[y, x] if y < h - 1 else 0.0
-                m = 1.0 - al - cr - al * cp[y - 1, x - x0]
-                cp[y, x - x0] = cr / m
-                for c in range(nv):
-                    dp[y, x - x0, c] = (a[y, x, c] - al * dp[y - 1, x - x0, c]) / m
-        for x in range(x0, x1):
+                a[y, x, c] = (a[y, x, c] - al * a[y - 1, x, c]) * im
+    for y in range(h - 2, -1, -1):
+        for x in range(w):
             for c in range(nv):
-                a[h - 1, x, c] = dp[h - 1, x - x0, c]
-        for y in range(h - 2, -1, -1):
-            for x in range(x0, x1):
-                for c in range(nv):
-                    a[y, x, c] = dp[y, x - x0, c] - cp[y, x - x0] * a[y + 1, x, c]
+                a[y, x, c] = a[y, x, c] - cp[y, x] * a[y + 1, x, c]
