@@ -93,7 +93,7 @@ def _compose(d, valid, s1, c1, s2, c2, gx, gy, slope, blend):
 
 def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool = False,
                 color_weight: float = 4.0, seed_color_weight: float = 1.0,
-                blend: float = 20.0, slope: float = 0.75, layer_tol: float = 0.05,
+                blend: float | None = None, slope: float = 0.75, layer_tol: float = 0.05,
                 far_tol: float = 0.02):
     """Fill holes by color-guided propagation from the hole border.
 
@@ -108,8 +108,10 @@ def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool =
     * the seed's local slope (from valid neighbours, edges excluded) is extrapolated into the
       hole, scaled by ``slope`` (0: copy the seed value);
     * the nearest seed of *another* surface (value differing by more than ``layer_tol``,
-      relative) is found in the same pass; where its cost is close to the best one the two
-      predictions are blended with weight ``exp(-(cost2 - cost1) / blend)`` (0: no blend);
+      relative) is found by a second front grown from the seams of the first; where its
+      cost is close to the best one the two predictions are blended with weight
+      ``exp(-(cost2 - cost1) / blend)`` (0: no blend; default 20 with a guide, 0 without,
+      since without colors the costs are plain distances and do not tell surfaces apart);
     * ``prefer="far"`` (stereo occlusions, where the hidden surface is the background):
       seeds nearer than the farther scanline end of their hole by more than ``far_tol``
       (relative) start with a large cost, so the background side fills the hole.
@@ -146,11 +148,13 @@ def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool =
     d, v, g = prepare(depth, guide, valid)
     prefer = check_prefer(prefer)
     for name, val in (("color_weight", color_weight), ("seed_color_weight", seed_color_weight),
-                      ("blend", blend), ("slope", slope), ("layer_tol", layer_tol),
-                      ("far_tol", far_tol)):
+                      ("blend", 0 if blend is None else blend), ("slope", slope),
+                      ("layer_tol", layer_tol), ("far_tol", far_tol)):
         check_positive(val, name, allow_zero=True)
     if v.all():
         return d.copy()
+    if blend is None:
+        blend = 0.0 if g is None else 20.0
     if g is None:
         g = np.zeros(d.shape + (1,), np.float32)
     seeds = _border_seeds(v)
