@@ -86,8 +86,15 @@ def guided_core(p, g, c, radius, eps, min_weight=1e-6):
     # centre and scale the guide (and the depth) so float32 moments stay well conditioned
     gi, scale, pm, ps = _normalise(p, g, c)
     e = eps / scale ** 2
-    m = _box_planes(_planes(p, gi, c, np.float32(pm), np.float32(1.0 / ps)), radius)
-    mab = _box_planes(_coeffs(m, nc, e, min_weight), radius)
+    h, w = p.shape
+    if nc == 3 and radius < min(h, w):
+        # fused: moments, sliding box sums and the 3x3 solves in one pass, no 14-plane stack
+        ab = _fused_coeffs3(p, gi, c, np.float32(pm), np.float32(1.0 / ps), radius, e,
+                            min_weight)
+    else:
+        m = _box_planes(_planes(p, gi, c, np.float32(pm), np.float32(1.0 / ps)), radius)
+        ab = _coeffs(m, nc, e, min_weight)
+    mab = _box_planes(ab, radius)
     return _combine(mab, gi, np.float32(pm), np.float32(ps))
 
 
@@ -262,3 +269,131 @@ def _combine(mab, g, pm, ps):
                 q += mab[i, y, x] * g[y, x, i]
             out[y, x] = q / den * ps + pm
     return out
+
+
+@nb.njit(cache=True, inline="always")
+def _refl(i, n):
+    # cv2.BORDER_REFLECT (fedcba|abcdef), valid for |overshoot| <= n
+    if i < 0:
+        return -i - 1
+    if i >= n:
+        return 2 * n - i - 1
+    return i
+
+
+@nb.njit(cache=True, fastmath=True)
+def _fused_coeffs3(p, g, c, pm, inv_ps, r, e, min_weight):
+    """Box means of the 14 weighted moments (reflected borders) and the per-window ridge
+    regression, row by row through a ring buffer of horizontal sums; planar (5, H, W)
+    output (w a0, w a1, w a2, w b, w) like :func:`_coeffs3`."""
+    h, w = p.shape
+    k = 2 * r + 1
+    ring = np.zeros((k, 14, w), np.float32)
+    mom = np.empty((14, w), np.float32)
+    vsum = np.zeros((14, w))  # running vertical sums of the ring rows in the window
+    vs = np.empty(14)
+    out = np.zeros((5, h, w), np.float32)
+    inv_area = 1.0 / (k * k)
+    reg = e + 1e-12
+    for row in range(r + 1):
+        _hrow(p, g, c, pm, inv_ps, row, r, mom, ring[row % k])
+    for dy in range(-r, r + 1):
+        slot = _refl(dy, h) % k
+        for j in range(14):
+            for x in range(w):
+                vsum[j, x] += ring[slot, j, x]
+    for y in range(h):
+        if y > 0:
+            # slide the window down: drop row y - r - 1 before its ring slot is reused
+            old = _refl(y - r - 1, h) % k
+            for j in range(14):
+                for x in range(w):
+                    vsum[j, x] -= ring[old, j, x]
+            add = y + r
+            if add < h:
+                _hrow(p, g, c, pm, inv_ps, add, r, mom, ring[add % k])
+            slot = _refl(add, h) % k
+            for j in range(14):
+                for x in range(w):
+                    vsum[j, x] += ring[slot, j, x]
+        for x in range(w):
+            for j in range(14):
+                vs[j] = vsum[j, x]
+            wt = vs[0] * inv_area
+            if not wt > min_weight:
+                continue
+            iw = 1.0 / vs[0]
+            mp = vs[1] * iw
+            m0 = vs[2] * iw
+            m1 = vs[3] * iw
+            m2 = vs[4] * iw
+            s00 = vs[5] * iw - m0 * m0 + reg
+            s01 = vs[6] * iw - m0 * m1
+            s02 = vs[7] * iw - m0 * m2
+            s11 = vs[8] * iw - m1 * m1 + reg
+            s12 = vs[9] * iw - m1 * m2
+            s22 = vs[10] * iw - m2 * m2 + reg
+            r0 = vs[11] * iw - m0 * mp
+            r1 = vs[12] * iw - m1 * mp
+            r2 = vs[13] * iw - m2 * mp
+            i00 = s11 * s22 - s12 * s12
+            i01 = s02 * s12 - s01 * s22
+            i02 = s01 * s12 - s02 * s11
+            i11 = s00 * s22 - s02 * s02
+            i12 = s01 * s02 - s00 * s12
+            i22 = s00 * s11 - s01 * s01
+            det = s00 * i00 + s01 * i01 + s02 * i02
+            if not abs(det) > 1e-300:
+                continue
+            idet = 1.0 / det
+            a0 = (i00 * r0 + i01 * r1 + i02 * r2) * idet
+            a1 = (i01 * r0 + i11 * r1 + i12 * r2) * idet
+            a2 = (i02 * r0 + i12 * r1 + i22 * r2) * idet
+            out[0, y, x] = wt * a0
+            out[1, y, x] = wt * a1
+            out[2, y, x] = wt * a2
+            out[3, y, x] = wt * (mp - a0 * m0 - a1 * m1 - a2 * m2)
+            out[4, y, x] = wt
+    return out
+
+
+@nb.njit(cache=True, fastmath=True)
+def _hrow(p, g, c, pm, inv_ps, row, r, mom, dst):
+    """Horizontal box sums (reflected) of the 14 weighted moments of image row ``row``."""
+    w = p.shape[1]
+    for x in range(w):
+        cw = c[row, x]
+        pv = (p[row, x] - pm) * inv_ps * cw
+        g0 = g[row, x, 0]
+        g1 = g[row, x, 1]
+        g2 = g[row, x, 2]
+        mom[0, x] = cw
+        mom[1, x] = pv
+        mom[2, x] = cw * g0
+        mom[3, x] = cw * g1
+        mom[4, x] = cw * g2
+        mom[5, x] = cw * g0 * g0
+        mom[6, x] = cw * g0 * g1
+        mom[7, x] = cw * g0 * g2
+        mom[8, x] = cw * g1 * g1
+        mom[9, x] = cw * g1 * g2
+        mom[10, x] = cw * g2 * g2
+        mom[11, x] = pv * g0
+        mom[12, x] = pv * g1
+        mom[13, x] = pv * g2
+    for j in range(14):
+        acc = 0.0
+        for dx in range(-r, r + 1):
+            acc += mom[j, _refl(dx, w)]
+        dst[j, 0] = acc
+        lo = min(r + 1, w)
+        hi = max(lo, w - r)
+        for x in range(1, lo):
+            acc += mom[j, _refl(x + r, w)] - mom[j, _refl(x - r - 1, w)]
+            dst[j, x] = acc
+        for x in range(lo, hi):
+            acc += mom[j, x + r] - mom[j, x - r - 1]
+            dst[j, x] = acc
+        for x in range(hi, w):
+            acc += mom[j, _refl(x + r, w)] - mom[j, _refl(x - r - 1, w)]
+            dst[j, x] = acc
