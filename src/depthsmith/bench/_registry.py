@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from .._validate import DepthsmithError
+from ._complete_tasks import COMPLETE_KITTI, COMPLETE_SAMPLES
 from ._dfd_tasks import DFD_MAP, DFD_PATCH
 from ._fill_tasks import FILL_HOLES, FILL_OCC
 from ._refine_tasks import REFINE
 
 TASKS = {t.name: t for t in (FILL_OCC, FILL_HOLES)}
+TASKS.update({t.name: t for t in (COMPLETE_KITTI, COMPLETE_SAMPLES)})
 TASKS.update({t.name: t for t in (DFD_PATCH, DFD_MAP)})
 TASKS[REFINE.name] = REFINE
 

@@ -1,5 +1,18 @@
-"""Complete (placeholder: its methods land with the complete issue)."""
+"""Complete: sparse-to-dense depth completion (LiDAR, SfM points, sampled sensors).
 
-METHODS: dict = {}
+``complete(depth, guide=None, *, valid=None, method="auto", **params)`` runs one of
+:data:`METHODS`; :func:`sample` draws the seed's four sampling schemes for experiments.
+"""
 
-__all__ = ["METHODS"]
+from ._api import GUIDED_MAX_DENSITY, METHODS, auto, choose_method, complete
+from ._guided import guided
+from ._interp import interpolate
+from ._morph import PRESETS, cross_kernel, diamond_kernel, full_kernel, morphological
+from ._normconv import normconv
+from ._sample import SCHEMES, gradient_magnitude, sample
+
+__all__ = [
+    "complete", "METHODS", "auto", "choose_method", "GUIDED_MAX_DENSITY", "morphological",
+    "normconv", "interpolate", "guided", "sample", "SCHEMES", "gradient_magnitude", "PRESETS",
+    "diamond_kernel", "full_kernel", "cross_kernel",
+]

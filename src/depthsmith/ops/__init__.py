@@ -7,6 +7,7 @@ from ._bilateral import joint_bilateral_exact, joint_bilateral_lattice, permutoh
 from ._colorization import colorization_fill, colorization_system
 from ._guided import box_mean, guided_core, guided_filter
 from ._normconv import gaussian_normconv, nearest_fill
+from ._pyramid_normconv import multiscale_normconv
 from ._solver import fast_global_smoother, fgs_normalized, fgs_weights
 from ._wmedian import weighted_median
 
@@ -15,3 +16,4 @@ __all__ += ["guided_filter", "guided_core", "box_mean"]
 __all__ += ["colorization_fill", "colorization_system"]
 __all__ += ["joint_bilateral_exact", "joint_bilateral_lattice", "permutohedral_filter",
             "fast_global_smoother", "fgs_normalized", "fgs_weights", "weighted_median"]
+__all__ += ["multiscale_normconv"]
