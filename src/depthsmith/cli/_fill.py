@@ -1,0 +1,80 @@
+"""fill: fill holes and stereo occlusions of a depth map."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import (
+    guarded,
+    main,
+    output_option,
+    overwrite_option,
+    read_depth_arg,
+    read_guide_arg,
+    scale_option,
+    write_output,
+)
+
+_METHODS = ("auto", "guided", "normconv", "colorization", "background")
+
+
+@main.command("fill")
+@click.argument("depth", type=click.Path(dir_okay=False))
+@click.option("--guide", type=click.Path(dir_okay=False), default=None,
+              help="Registered color image (same size as DEPTH); strongly recommended.")
+@output_option
+@click.option("--method", type=click.Choice(_METHODS), default="auto", show_default=True,
+              help="Fill method (auto: color-guided propagation).")
+@scale_option
+@click.option("--max-hole", type=click.FloatRange(0), default=None,
+              help="Leave invalid (0 / NaN) where the nearest valid pixel is farther than "
+                   "this many px.")
+@click.option("--occlusion", is_flag=True,
+              help="The holes are stereo occlusions: fill from the background side "
+                   "(auto, guided).")
+@click.option("--disparity", is_flag=True,
+              help="Values are disparities (larger = nearer); used with --occlusion and by "
+                   "the background method.")
+@click.option("--preview", type=click.Path(dir_okay=False), default=None,
+              help="Also write a colorized before/after picture (PNG).")
+@overwrite_option
+@guarded
+def fill_cmd(depth, guide, output, method, scale, max_hole, occlusion, disparity, preview,
+             overwrite):
+    """Fill the holes (0, NaN, inf) of DEPTH and write the dense map to -o OUT."""
+    import numpy as np
+
+    from ..fill import fill_holes
+
+    d = read_depth_arg(depth, scale, "DEPTH")
+    g = read_guide_arg(guide, d.shape) if guide else None
+    params: dict = {}
+    if method == "auto":
+        params = {"occlusion": occlusion, "disparity": disparity}
+    elif method == "guided":
+        params = {"prefer": "far" if occlusion else None, "disparity": disparity}
+    elif method == "background":
+        params = {"disparity": disparity}
+    elif occlusion:
+        raise click.UsageError(f"--occlusion is not used by --method {method}")
+    inputs = [depth] + ([guide] if guide else [])
+    if preview:
+        from ..io import check_output
+
+        check_output(preview, overwrite=overwrite, inputs=inputs + [output])
+    out = fill_holes(d, g, method=method, max_hole=max_hole, **params)
+    write_output(output, out, scale=scale, overwrite=overwrite, inputs=inputs)
+    n_holes = int((~(np.isfinite(d) & (d > 0))).sum())
+    left = int((~np.isfinite(out)).sum())
+    click.echo(f"{output}: filled {n_holes - left} of {n_holes} invalid pixels ({method})"
+               + (f", {left} left beyond --max-hole" if left else ""))
+    if preview:
+        from ..io import colorize, save_panel
+
+        vals = d[np.isfinite(d) & (d > 0)]
+        lo, hi = np.percentile(vals, [2, 98]) if vals.size else (0.0, 1.0)
+        imgs = ([g] if g is not None and g.dtype == np.uint8 else []) + [
+            colorize(d, vmin=lo, vmax=hi), colorize(out, vmin=lo, vmax=hi)]
+        titles = (["guide"] if len(imgs) == 3 else []) + ["input", f"filled ({method})"]
+        save_panel(preview, imgs, titles)
+        click.echo(preview)
