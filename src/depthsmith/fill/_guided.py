@@ -93,7 +93,7 @@ def _compose(d, valid, s1, c1, s2, c2, gx, gy, slope, blend):
 
 def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool = False,
                 color_weight: float = 4.0, seed_color_weight: float = 1.0,
-                blend: float | None = None, slope: float = 0.75, layer_tol: float = 0.05,
+                blend: float | None = None, slope: float = 1.0, layer_tol: float = 0.05,
                 far_tol: float = 0.02):
     """Fill holes by color-guided propagation from the hole border.
 
