@@ -278,7 +278,13 @@ def _pyramid_fill(num, den):
     certainty exists. Push: certainties add up (capped at 1) on coarser levels; pull: each
     level keeps its own estimate in proportion to its certainty, the coarser one fills the
     rest."""
-    nums, dens = [num.astype(np.float32)], [np.minimum(den, 1.0).astype(np.float32)]
+    n0 = num.astype(np.float32)
+    c0 = den.astype(np.float32)
+    big = c0 > 1.0
+    if big.any():
+        n0 = np.where(big, n0 / np.where(big, c0, 1.0), n0).astype(np.float32)
+        c0 = np.minimum(c0, 1.0)
+    nums, dens = [n0], [c0]
     while min(nums[-1].shape) > 2 and not _covered(dens[-1]):
         n = cv2.pyrDown(nums[-1]) * 4.0
         c = cv2.pyrDown(dens[-1]) * 4.0
