@@ -63,7 +63,8 @@ def fill_cmd(depth, guide, output, method, scale, max_hole, occlusion, disparity
 
         check_output(preview, overwrite=overwrite, inputs=inputs + [output])
     out = fill_holes(d, g, method=method, max_hole=max_hole, **params)
-    write_output(output, out, scale=scale, overwrite=overwrite, inputs=inputs)
+    png = output.lower().endswith(".png")
+    write_output(output, out, scale=scale if png else None, overwrite=overwrite, inputs=inputs)
     n_holes = int((~(np.isfinite(d) & (d > 0))).sum())
     left = int((~np.isfinite(out)).sum())
     click.echo(f"{output}: filled {n_holes - left} of {n_holes} invalid pixels ({method})"
