@@ -4,7 +4,7 @@ Each command lives in its own module and registers itself on :data:`main`; error
 library become one line on stderr with exit code 1, usage errors exit 2.
 """
 
-from . import _basic, _bench, _complete, _fill, _refine  # noqa: F401,E402  (register commands)
+from . import _basic, _bench, _complete, _fill, _refine, _upsample  # noqa: F401,E402  (register commands)
 from ._common import main
 
 __all__ = ["main"]

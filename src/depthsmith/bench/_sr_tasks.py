@@ -1,0 +1,118 @@
+"""SR-MIDDLEBURY of BENCHMARKS.md (depth super-resolution x4, x8, x16), and its seed subset."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..datasets import load, scenes
+from ..ops import nearest_fill
+from ._core import Case, Method, Task
+
+__all__ = ["SR_MIDDLEBURY", "SR_MIDDLEBURY_SEED", "SEED_SCENES", "FACTORS", "sr_degrade",
+           "sr_methods", "PEER_GF", "PEER_JBF"]
+
+FACTORS = (4, 8, 16)
+SEED_SCENES = ("cones", "teddy", "tsukuba", "venus")
+# peer settings, chosen once (not tuned per factor or scene)
+PEER_GF = {"radius": 8, "eps": (0.01 * 255) ** 2}  # cv2.ximgproc.guidedFilter, uint8 guide
+PEER_JBF = {"d": 9, "sigmaColor": 25.0, "sigmaSpace": 9.0}  # jointBilateralFilter
+
+
+def sr_degrade(png, valid, rgb, factor):
+    """The SR-MIDDLEBURY input: (low-res, guide, ground truth, scored mask), PNG units.
+
+    Unknown pixels are filled by their nearest valid value, H and W are cropped down to
+    multiples of ``factor`` and the crop is downsampled by ``cv2.resize`` with
+    ``INTER_CUBIC``; the guide, truth and mask are the crop at full resolution.
+    """
+    d = np.where(valid, png, np.nan).astype(np.float32)
+    filled = nearest_fill(d, valid=valid)
+    h, w = png.shape
+    H, W = h // factor * factor, w // factor * factor
+    lr = cv2.resize(np.ascontiguousarray(filled[:H, :W]), (W // factor, H // factor),
+                    interpolation=cv2.INTER_CUBIC)
+    return (lr.astype(np.float32), np.ascontiguousarray(rgb[:H, :W]),
+            np.ascontiguousarray(png[:H, :W]), np.ascontiguousarray(valid[:H, :W]))
+
+
+def _cases(root, only=None):
+    for f in scenes("middlebury", root):
+        if only is not None and f.name not in only:
+            continue
+        s = load(f)
+        png = np.where(s.valid, s.depth * s.scale, 0).astype(np.float32)
+        for k in FACTORS:
+            lr, g, gt, v = sr_degrade(png, s.valid, s.rgb, k)
+            yield Case(f.name, {"depth": lr, "guide": g}, {"gt": gt, "valid": v,
+                                                           "shape": gt.shape}, group=f"x{k}")
+
+
+def _score(pred, case) -> dict:
+    v = case.truth["valid"]
+    err = pred[v].astype(np.float64) - case.truth["gt"][v].astype(np.float64)
+    if not np.isfinite(err).all():
+        return {"rmse": float("nan")}
+    return {"rmse": float(np.sqrt(np.mean(err ** 2)))}
+
+
+def _size(guide):
+    return guide.shape[1], guide.shape[0]
+
+
+def peer_nearest(depth, guide):
+    """``cv2.resize`` INTER_NEAREST."""
+    return cv2.resize(depth, _size(guide), interpolation=cv2.INTER_NEAREST)
+
+
+def peer_bicubic(depth, guide):
+    """``cv2.resize`` INTER_CUBIC (the published tables' bicubic row)."""
+    return cv2.resize(depth, _size(guide), interpolation=cv2.INTER_CUBIC)
+
+
+def peer_bicubic_gf(depth, guide):
+    """Bicubic, then ``cv2.ximgproc.guidedFilter`` (radius 8, eps (0.01*255)^2)."""
+    bic = cv2.resize(depth, _size(guide), interpolation=cv2.INTER_CUBIC)
+    return cv2.ximgproc.guidedFilter(guide, bic, PEER_GF["radius"], PEER_GF["eps"], -1)
+
+
+def peer_bicubic_jbf(depth, guide):
+    """Bicubic, then ``cv2.ximgproc.jointBilateralFilter`` (d 9, sigmaColor 25, space 9)."""
+    bic = cv2.resize(depth, _size(guide), interpolation=cv2.INTER_CUBIC)
+    return cv2.ximgproc.jointBilateralFilter(guide.astype(np.float32), bic, PEER_JBF["d"],
+                                             PEER_JBF["sigmaColor"], PEER_JBF["sigmaSpace"])
+
+
+def _ours(fn):
+    def call(depth, guide):
+        return fn(depth, guide, size=guide.shape[:2])
+    return call
+
+
+def sr_methods() -> list[Method]:
+    """Our guided methods (nearest/bicubic are the peers' exact cv2 calls), then peers."""
+    from .. import upsample
+
+    ours = [Method(n, _ours(fn), "ours", note="auto (default)" if n == upsample.auto_method(
+        8, True) else "") for n, fn in upsample.METHODS.items() if n not in ("nearest",
+                                                                            "bicubic")]
+    peers = [
+        Method("nearest", peer_nearest),
+        Method("bicubic", peer_bicubic),
+        Method("bicubic+cv2.guidedFilter", peer_bicubic_gf),
+        Method("bicubic+cv2.jointBilateralFilter", peer_bicubic_jbf),
+    ]
+    return ours + peers
+
+
+_DESC = ("Depth super-resolution x4/x8/x16 on {what}: nearest-filled PNG-scale GT cropped to "
+         "a multiple of the factor, cv2.resize INTER_CUBIC down, full-res RGB guide; RMSE "
+         "over known GT in PNG units (0-255). Our `optimize` is the default (`auto`).")
+
+SR_MIDDLEBURY = Task("SR-MIDDLEBURY", _DESC.format(what="every shared Middlebury scene"),
+                     _cases, _score, sr_methods, columns=("rmse",))
+
+SR_MIDDLEBURY_SEED = Task(
+    "SR-MIDDLEBURY-SEED",
+    _DESC.format(what="the seed table's four scenes (Cones, Teddy, Tsukuba, Venus)"),
+    lambda root: _cases(root, SEED_SCENES), _score, sr_methods, columns=("rmse",))

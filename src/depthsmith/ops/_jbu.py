@@ -1,0 +1,227 @@
+"""Joint bilateral upsampling (Kopf et al. 2007) with an optional local linear fit."""
+
+from __future__ import annotations
+
+import cv2
+import numba as nb
+import numpy as np
+
+from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
+
+__all__ = ["joint_bilateral_upsample", "sample_centres"]
+
+
+def sample_centres(n_low: int, n_high: int) -> np.ndarray:
+    """High-res coordinates of the low-res sample centres along one axis.
+
+    The convention of ``cv2.resize`` (and of most resamplers): low-res sample ``i`` sits at
+    ``(i + 0.5) * n_high / n_low - 0.5`` in high-res pixel coordinates.
+    """
+    return (np.arange(n_low) + 0.5) * (n_high / n_low) - 0.5
+
+
+def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
+                             sigma_space: float = 0.5, sigma_color: float | None = None,
+                             linear: bool = True, ridge: float = 1.0) -> np.ndarray:
+    """Upsample a low-res ``depth`` to the size of ``guide`` by joint bilateral weights.
+
+    Every high-res pixel ``p`` gathers the low-res samples ``q`` of the
+    ``(2 radius + 1)^2`` window around it, weighted by a spatial Gaussian on the distance
+    from ``p`` to the sample's centre and a range Gaussian on the color difference between
+    ``guide[p]`` and the guide at the sample's centre [1]_. The color of a sample is the
+    guide bilinearly sampled at its centre (what ``cv2.resize`` with ``INTER_LINEAR``
+    returns), so no separate low-res guide is needed.
+
+    With ``linear=True`` (default) the weighted samples are fitted by a plane
+    ``z = c0 + c1 dy + c2 dx`` (weighted least squares, a ridge ``ridge * sum(w)`` on the
+    two slopes measured in low-res sample units) and ``c0`` is returned: a first-order
+    (moving least squares) variant of the joint bilateral upsampling of [1]_ that
+    reproduces constant and planar depth exactly, where the plain weighted mean
+    (``linear=False``) flattens slanted surfaces into steps.
+
+    Parameters
+    ----------
+    depth : (h, w) array
+        Low-res depth or disparity in any units (never rescaled).
+    guide : (H, W[, C]) array
+        High-res gray or color image (uint8, uint16 or float, in its own units); its size
+        is the output size (any size >= the depth's, not only integer multiples).
+    valid : (h, w) bool array, optional
+        Trusted low-res samples; default finite & > 0. Invalid samples are never read.
+    radius : int
+        Window half-width in low-res samples (1: the 3x3 nearest samples).
+    sigma_space : float
+        Spatial Gaussian standard deviation in low-res sample spacings (0.5: half the
+        distance between two samples).
+    sigma_color : float, optional
+        Range Gaussian standard deviation in guide units; default 24 for a uint8 guide,
+        ``24 * 257`` for uint16 and ``24 / 255`` for a float guide.
+    linear : bool
+        Fit a plane (True) or take the weighted mean (False, Kopf et al.'s formula).
+    ridge : float
+        Slope regularisation of the plane fit (0: plain least squares).
+
+    Returns
+    -------
+    (H, W) float32 array. Pixels whose window holds no valid sample are NaN.
+
+    References
+    ----------
+    .. [1] J. Kopf, M. F. Cohen, D. Lischinski and M. Uyttendaele, "Joint bilateral
+       upsampling", ACM Transactions on Graphics (SIGGRAPH) 26(3), 2007.
+    """
+    d = check_depth(depth)
+    v = check_valid(valid, d, require_any=True)
+    g = check_guide(guide)
+    H, W = g.shape[:2]
+    h, w = d.shape
+    if H < h or W < w:
+        raise InputError(f"guide shape {(H, W)} is smaller than depth shape {(h, w)}: "
+                         "expected a high-res guide")
+    if int(radius) != radius or radius < 1:
+        raise InputError(f"radius must be an integer >= 1, got {radius!r}")
+    ss = check_positive(sigma_space, "sigma_space")
+    sc = default_sigma_color(guide) if sigma_color is None else check_positive(
+        sigma_color, "sigma_color")
+    rg = check_positive(ridge, "ridge", allow_zero=True)
+    lrg = cv2.resize(g, (w, h), interpolation=cv2.INTER_LINEAR)
+    if lrg.ndim == 2:
+        lrg = lrg[:, :, None]
+    dz = np.where(v, d, 0).astype(np.float32)
+    return _jbu(dz, v, g, np.ascontiguousarray(lrg, np.float32), int(radius),
+                1.0 / (2.0 * ss * ss), 1.0 / (2.0 * sc * sc), bool(linear), rg)
+
+
+def default_sigma_color(guide, base: float = 24.0) -> float:
+    """``base`` in 0-255 units converted to the guide's units (uint8, uint16 or float)."""
+    dt = np.asarray(guide).dtype
+    if dt == np.uint16:
+        return base * 257.0
+    if np.issubdtype(dt, np.integer):
+        return base
+    return base / 255.0
+
+
+_LUT_STEP = 256.0  # exponent resolution of the range-weight table (1/256)
+_LUT_MAX = 64.0  # exp(-64) ~ 1.6e-28: weights beyond are 0
+
+
+def _range_lut() -> np.ndarray:
+    e = np.arange(int(_LUT_MAX * _LUT_STEP) + 2, dtype=np.float64) / _LUT_STEP
+    lut = np.exp(-e)
+    lut[-1] = 0.0
+    return lut
+
+
+_LUT = _range_lut()
+
+
+@nb.njit(cache=True)
+def _axis_weights(n_high, n_low, radius, inv2ss):
+    """Per high-res coordinate: first window sample, and the spatial weights/offsets."""
+    k = 2 * radius + 1
+    first = np.empty(n_high, np.int64)
+    wts = np.zeros((n_high, k), np.float64)
+    offs = np.zeros((n_high, k), np.float64)
+    s = n_high / n_low
+    for y in range(n_high):
+        f = (y + 0.5) / s - 0.5
+        i0 = int(np.floor(f + 0.5)) - radius
+        first[y] = i0
+        for t in range(k):
+            i = i0 + t
+            a = i - f
+            offs[y, t] = a
+            if 0 <= i < n_low:
+                wts[y, t] = np.exp(-a * a * inv2ss)
+    return first, wts, offs
+
+
+@nb.njit(cache=True, parallel=True, fastmath=True)
+def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2sc, lut,
+                linear, ridge):
+    H, W, C = guide.shape
+    k = 2 * radius + 1
+    out = np.empty((H, W), np.float32)
+    scale = inv2sc * 256.0
+    nl = lut.shape[0] - 1
+    for y in nb.prange(H):
+        for x in range(W):
+            g0 = guide[y, x, 0]
+            g1 = guide[y, x, min(1, C - 1)]
+            g2 = guide[y, x, min(2, C - 1)]
+            s0 = 0.0
+            sa = 0.0
+            sb = 0.0
+            saa = 0.0
+            sab = 0.0
+            sbb = 0.0
+            sz = 0.0
+            sza = 0.0
+            szb = 0.0
+            for ti in range(k):
+                wsy = wy[y, ti]
+                if wsy == 0.0:
+                    continue
+                i = fy0[y] + ti
+                a = ay[y, ti]
+                for tj in range(k):
+                    wsx = wx[x, tj]
+                    if wsx == 0.0:
+                        continue
+                    j = fx0[x] + tj
+                    if not lrv[i, j]:
+                        continue
+                    if C == 3:
+                        t0 = g0 - lrguide[i, j, 0]
+                        t1 = g1 - lrguide[i, j, 1]
+                        t2 = g2 - lrguide[i, j, 2]
+                        dc = t0 * t0 + t1 * t1 + t2 * t2
+                    else:
+                        dc = 0.0
+                        for c in range(C):
+                            t = guide[y, x, c] - lrguide[i, j, c]
+                            dc += t * t
+                    q = dc * scale
+                    idx = int(q) if q < nl else nl
+                    wt = wsy * wsx * lut[idx] + 1e-30
+                    z = lr[i, j]
+                    s0 += wt
+                    sz += wt * z
+                    if linear:
+                        b = ax[x, tj]
+                        sa += wt * a
+                        sb += wt * b
+                        saa += wt * a * a
+                        sab += wt * a * b
+                        sbb += wt * b * b
+                        sza += wt * z * a
+                        szb += wt * z * b
+            if s0 <= 0.0:
+                out[y, x] = np.nan
+                continue
+            if not linear:
+                out[y, x] = sz / s0
+                continue
+            r = ridge * s0
+            m11 = saa + r
+            m22 = sbb + r
+            c11 = m11 * m22 - sab * sab
+            c12 = sa * m22 - sab * sb
+            c13 = sa * sab - m11 * sb
+            det = s0 * c11 - sa * c12 + sb * c13
+            if not (abs(det) > 1e-9 * s0 * (c11 if c11 > 0 else 1e-300)):
+                out[y, x] = sz / s0
+                continue
+            num = sz * c11 - sa * (sza * m22 - sab * szb) + sb * (sza * sab - m11 * szb)
+            out[y, x] = num / det
+    return out
+
+
+def _jbu(lr, lrv, guide, lrguide, radius, inv2ss, inv2sc, linear, ridge):
+    H, W = guide.shape[:2]
+    h, w = lr.shape
+    fy0, wy, ay = _axis_weights(H, h, radius, inv2ss)
+    fx0, wx, ax = _axis_weights(W, w, radius, inv2ss)
+    return _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2sc,
+                       _LUT, linear, ridge)
