@@ -94,7 +94,7 @@ def _compose(d, valid, s1, c1, s2, c2, gx, gy, slope, blend):
 def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool = False,
                 color_weight: float = 4.0, seed_color_weight: float = 1.0,
                 blend: float | None = None, slope: float = 1.0, layer_tol: float = 0.05,
-                far_tol: float = 0.02):
+                far_tol: float = 0.02, guide_sigma: float = 0.7):
     """Fill holes by color-guided propagation from the hole border.
 
     Every invalid pixel takes its value from the valid border pixel ("seed") that is nearest
@@ -112,6 +112,8 @@ def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool =
       cost is close to the best one the two predictions are blended with weight
       ``exp(-(cost2 - cost1) / blend)`` (0: no blend; default 20 with a guide, 0 without,
       since without colors the costs are plain distances and do not tell surfaces apart);
+    * the guide is first smoothed by a Gaussian of ``guide_sigma`` px (0: none), so
+      texture and sensor noise cost less than real color edges;
     * ``prefer="far"`` (stereo occlusions, where the hidden surface is the background):
       seeds nearer than the farther scanline end of their hole by more than ``far_tol``
       (relative) start with a large cost, so the background side fills the hole.
@@ -129,7 +131,7 @@ def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool =
         Side to fill from at depth discontinuities (see above).
     disparity : bool
         True when ``depth`` holds disparities (larger = nearer); only used by ``prefer``.
-    color_weight, seed_color_weight, blend, slope, layer_tol, far_tol : float
+    color_weight, seed_color_weight, blend, slope, layer_tol, far_tol, guide_sigma : float
         See above.
 
     Returns
@@ -149,7 +151,8 @@ def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool =
     prefer = check_prefer(prefer)
     for name, val in (("color_weight", color_weight), ("seed_color_weight", seed_color_weight),
                       ("blend", 0 if blend is None else blend), ("slope", slope),
-                      ("layer_tol", layer_tol), ("far_tol", far_tol)):
+                      ("layer_tol", layer_tol), ("far_tol", far_tol),
+                      ("guide_sigma", guide_sigma)):
         check_positive(val, name, allow_zero=True)
     if v.all():
         return d.copy()
@@ -157,6 +160,9 @@ def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool =
         blend = 0.0 if g is None else 20.0
     if g is None:
         g = np.zeros(d.shape + (1,), np.float32)
+    elif guide_sigma > 0:
+        g = cv2.GaussianBlur(g, (0, 0), guide_sigma, borderType=cv2.BORDER_REFLECT)
+        g = np.ascontiguousarray(g.reshape(d.shape + (-1,)), dtype=np.float32)
     seeds = _border_seeds(v)
     cost = _seed_cost(d, v, seeds, prefer, disparity, far_tol, 1e4)
     s1, c1, s2, c2 = geodesic_two_layers(~v, g, cost, np.where(v, d, 0), tol=layer_tol,
