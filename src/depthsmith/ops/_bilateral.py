@@ -185,29 +185,159 @@ def permutohedral_filter(positions: np.ndarray, values: np.ndarray) -> np.ndarra
     p = np.ascontiguousarray(positions, np.float32)
     v = np.ascontiguousarray(values, np.float32)
     n, dim = p.shape
-    keys, bary = _embed(p)
-    flat = keys.reshape(-1, dim)
-    lo = flat.min(axis=0).astype(np.int64) - (dim + 2)
-    span = flat.max(axis=0).astype(np.int64) - lo + (dim + 2)
-    bits = np.ceil(np.log2(span + 1)).astype(np.int64)
+    d1 = dim + 1
+    # bound every elevated coordinate from the position ranges (interval arithmetic), so
+    # that the vertex keys can be packed before they are seen
+    scale = np.sqrt(2.0 / 3.0) * d1 / np.sqrt((np.arange(dim) + 1.0) * (np.arange(dim) + 2.0))
+    pmin = p.min(axis=0).astype(np.float64) * scale
+    pmax = p.max(axis=0).astype(np.float64) * scale
+    lo = np.empty(dim, np.int64)
+    bits = np.empty(dim, np.int64)
+    for i in range(dim):
+        # elev[0] = sum_j cf_j; elev[i] = sum_{j >= i} cf_j - i cf_{i-1}
+        coef = np.zeros(dim)
+        coef[i:] = 1.0
+        if i > 0:
+            coef[i - 1] = -float(i)
+        emin = float(np.sum(np.where(coef > 0, coef * pmin, coef * pmax)))
+        emax = float(np.sum(np.where(coef > 0, coef * pmax, coef * pmin)))
+        lo[i] = int(math.floor(emin)) - 3 * d1
+        bits[i] = int(math.ceil(math.log2(math.ceil(emax) + 3 * d1 - lo[i] + 2)))
     if bits.sum() > 62:
         raise InputError("permutohedral lattice: the position span is too large to index "
                          f"({int(bits.sum())} bits); use larger sigmas or a smaller image")
     shifts = np.concatenate([[0], np.cumsum(bits)[:-1]]).astype(np.int64)
-    packed = _pack(keys, lo, shifts)
-    cap = 1 << max(12, int(math.ceil(math.log2(max(n * (dim + 1) // 4, 1) + 1))))
+    cap = 1 << max(12, int(math.ceil(math.log2(max(n * d1 // 4, 1) + 1))))
     while True:
-        table = np.full(cap, -1, np.int64)
-        vidx, verts = _insert(packed, table)
-        if vidx is not None:
+        table = np.full((cap, 2), -1, np.int64)  # (packed key, vertex index) per slot
+        res = _embed_splat(p, v, lo, shifts, table)
+        if res is not None:
             break
         cap *= 4
-    grid = _splat(vidx, bary, v, verts.shape[0])
+    vidx, bary, verts, grid = res
     ones = int(np.sum(np.left_shift(np.int64(1), shifts)))
-    steps = np.array([int((dim + 1) << int(sh)) for sh in shifts] + [0], np.int64)
+    steps = np.array([int(d1 << int(sh)) for sh in shifts] + [0], np.int64)
     nbr = _neighbours(verts, table, np.int64(ones), steps)
     grid = _blur(grid, nbr)
     return _slice(vidx, bary, grid)
+
+
+@nb.njit(cache=True)
+def _embed_splat(pos, vals, lo, shifts, table):
+    """Per point: enclosing simplex, packed vertex keys, hash insert, splat. None if the
+    table is too small."""
+    n, dim = pos.shape
+    nv = vals.shape[1]
+    d1 = dim + 1
+    inv_std = math.sqrt(2.0 / 3.0) * d1
+    scale = np.empty(dim)
+    for i in range(dim):
+        scale[i] = inv_std / math.sqrt((i + 1.0) * (i + 2.0))
+    cap = table.shape[0]
+    mask = np.uint64(cap - 1)
+    max_vert = cap // 2
+    verts = np.empty(max_vert, np.int64)
+    grid = np.zeros((max_vert, nv), np.float32)
+    vidx = np.empty((n, d1), np.int32)
+    bw = np.empty((n, d1), np.float32)
+    elev = np.empty(d1)
+    rem0 = np.empty(d1, np.int64)
+    rank = np.zeros(d1, np.int64)
+    bary = np.zeros(d1 + 1)
+    prev_key = np.full(d1, -1, np.int64)
+    prev_idx = np.zeros(d1, np.int64)
+    cur_key = np.empty(d1, np.int64)
+    cur_idx = np.empty(d1, np.int64)
+    nvert = 0
+    for k in range(n):
+        rank[:] = 0
+        bary[:] = 0.0
+        sm = 0.0
+        for i in range(dim, 0, -1):
+            cf = pos[k, i - 1] * scale[i - 1]
+            elev[i] = sm - i * cf
+            sm += cf
+        elev[0] = sm
+        s = 0
+        for i in range(d1):
+            vv = elev[i] / d1
+            up = math.ceil(vv) * d1
+            down = math.floor(vv) * d1
+            rem0[i] = int(up) if up - elev[i] < elev[i] - down else int(down)
+            s += rem0[i]
+        s //= d1
+        for i in range(dim):
+            for j in range(i + 1, d1):
+                if elev[i] - rem0[i] < elev[j] - rem0[j]:
+                    rank[i] += 1
+                else:
+                    rank[j] += 1
+        if s > 0:
+            for i in range(d1):
+                if rank[i] >= d1 - s:
+                    rem0[i] -= d1
+                    rank[i] += s - d1
+                else:
+                    rank[i] += s
+        elif s < 0:
+            for i in range(d1):
+                if rank[i] < -s:
+                    rem0[i] += d1
+                    rank[i] += d1 + s
+                else:
+                    rank[i] += s
+        for i in range(d1):
+            delta = (elev[i] - rem0[i]) / d1
+            bary[dim - rank[i]] += delta
+            bary[d1 - rank[i]] -= delta
+        bary[0] += 1.0 + bary[d1]
+        for r in range(d1):
+            key = np.int64(0)
+            for i in range(dim):
+                kc = rem0[i] + (r if rank[i] <= dim - r else r - d1)
+                key |= (kc - lo[i]) << shifts[i]
+            # neighbouring pixels mostly share their simplex: try the previous point first
+            e = -1
+            for q in range(d1):
+                if prev_key[q] == key:
+                    e = prev_idx[q]
+                    break
+            if e >= 0:
+                cur_key[r] = key
+                cur_idx[r] = e
+                vidx[k, r] = e
+                wgt = np.float32(bary[r])
+                bw[k, r] = wgt
+                for c in range(nv):
+                    grid[e, c] += wgt * vals[k, c]
+                continue
+            hv = _mix(key) & mask
+            while True:
+                tk = table[hv, 0]
+                if tk == key:
+                    e = table[hv, 1]
+                    break
+                if tk < 0:
+                    if nvert >= max_vert:
+                        return None
+                    verts[nvert] = key
+                    table[hv, 0] = key
+                    table[hv, 1] = nvert
+                    e = nvert
+                    nvert += 1
+                    break
+                hv = (hv + np.uint64(1)) & mask
+            cur_key[r] = key
+            cur_idx[r] = e
+            vidx[k, r] = e
+            wgt = np.float32(bary[r])
+            bw[k, r] = wgt
+            for c in range(nv):
+                grid[e, c] += wgt * vals[k, c]
+        for r in range(d1):
+            prev_key[r] = cur_key[r]
+            prev_idx[r] = cur_idx[r]
+    return vidx, bw, verts[:nvert], grid[:nvert]
 
 
 @nb.njit(cache=True, inline="always")
@@ -222,140 +352,13 @@ def _mix(x):
     return h
 
 
-_CHUNK = 4096
-
-
-@nb.njit(cache=True)
-def _embed(pos):
-    """Enclosing simplex of every point: vertex keys (N, d+1, d) and barycentric weights."""
-    n, dim = pos.shape
-    d1 = dim + 1
-    inv_std = math.sqrt(2.0 / 3.0) * d1
-    scale = np.empty(dim)
-    for i in range(dim):
-        scale[i] = inv_std / math.sqrt((i + 1.0) * (i + 2.0))
-    keys = np.empty((n, d1, dim), np.int32)
-    bw = np.empty((n, d1), np.float32)
-    nchunk = (n + _CHUNK - 1) // _CHUNK
-    for ch in range(nchunk):
-        elev = np.empty(d1)
-        rem0 = np.empty(d1, np.int64)
-        rank = np.zeros(d1, np.int64)
-        bary = np.zeros(d1 + 1)
-        for k in range(ch * _CHUNK, min(n, (ch + 1) * _CHUNK)):
-            rank[:] = 0
-            bary[:] = 0.0
-            # elevate onto the hyperplane sum(x) = 0 of R^{d+1}
-            sm = 0.0
-            for i in range(dim, 0, -1):
-                cf = pos[k, i - 1] * scale[i - 1]
-                elev[i] = sm - i * cf
-                sm += cf
-            elev[0] = sm
-            # nearest remainder-0 lattice point, then the permutation sorting the residuals
-            s = 0
-            for i in range(d1):
-                vv = elev[i] / d1
-                up = math.ceil(vv) * d1
-                down = math.floor(vv) * d1
-                rem0[i] = int(up) if up - elev[i] < elev[i] - down else int(down)
-                s += rem0[i]
-            s //= d1
-            for i in range(dim):
-                for j in range(i + 1, d1):
-                    if elev[i] - rem0[i] < elev[j] - rem0[j]:
-                        rank[i] += 1
-                    else:
-                        rank[j] += 1
-            if s > 0:
-                for i in range(d1):
-                    if rank[i] >= d1 - s:
-                        rem0[i] -= d1
-                        rank[i] += s - d1
-                    else:
-                        rank[i] += s
-            elif s < 0:
-                for i in range(d1):
-                    if rank[i] < -s:
-                        rem0[i] += d1
-                        rank[i] += d1 + s
-                    else:
-                        rank[i] += s
-            for i in range(d1):
-                delta = (elev[i] - rem0[i]) / d1
-                bary[dim - rank[i]] += delta
-                bary[d1 - rank[i]] -= delta
-            bary[0] += 1.0 + bary[d1]
-            for r in range(d1):
-                for i in range(dim):
-                    keys[k, r, i] = rem0[i] + (r if rank[i] <= dim - r else r - d1)
-                bw[k, r] = bary[r]
-    return keys, bw
-
-
-@nb.njit(cache=True)
-def _pack(keys, lo, shifts):
-    n, d1, dim = keys.shape
-    out = np.empty((n, d1), np.int64)
-    for k in range(n):
-        for r in range(d1):
-            acc = np.int64(0)
-            for i in range(dim):
-                acc |= (np.int64(keys[k, r, i]) - lo[i]) << shifts[i]
-            out[k, r] = acc
-    return out
-
-
-@nb.njit(cache=True)
-def _insert(packed, table):
-    """Unique lattice vertices: per point-vertex index, and the vertex keys (None if full)."""
-    n, d1 = packed.shape
-    cap = table.shape[0]
-    mask = np.uint64(cap - 1)
-    max_vert = cap // 2
-    verts = np.empty(max_vert, np.int64)
-    vidx = np.empty((n, d1), np.int32)
-    nvert = 0
-    for k in range(n):
-        for r in range(d1):
-            key = packed[k, r]
-            hv = _mix(key) & mask
-            while True:
-                e = table[hv]
-                if e < 0:
-                    if nvert >= max_vert:
-                        return None, verts[:0]
-                    verts[nvert] = key
-                    table[hv] = nvert
-                    e = nvert
-                    nvert += 1
-                    break
-                if verts[e] == key:
-                    break
-                hv = (hv + np.uint64(1)) & mask
-            vidx[k, r] = e
-    return vidx, verts[:nvert]
-
-
-@nb.njit(cache=True)
-def _splat(vidx, bw, vals, nvert):
-    n, d1 = vidx.shape
-    nv = vals.shape[1]
-    grid = np.zeros((nvert, nv), np.float32)
-    for k in range(n):
-        for r in range(d1):
-            e = vidx[k, r]
-            for c in range(nv):
-                grid[e, c] += bw[k, r] * vals[k, c]
-    return grid
-
-
 @nb.njit(cache=True)
 def _neighbours(verts, table, ones, steps):
     """Index of each vertex's two neighbours along each of the d+1 lattice axes (-1: none).
 
     Along axis j the neighbours differ by -/+1 in every coordinate and +/-(d+1) more in
-    coordinate j (j < d), i.e. packed offsets ``-/+ones +/- steps[j]``.
+    coordinate j (j < d), i.e. packed offsets ``-/+ones +/- steps[j]``. Only the "+"
+    neighbour is looked up; the relation is symmetric, so it also fills that vertex's "-".
     """
     nvert = verts.shape[0]
     d1 = steps.shape[0]
@@ -365,17 +368,18 @@ def _neighbours(verts, table, ones, steps):
     for e in range(nvert):
         base = verts[e]
         for j in range(d1):
-            for sgn in range(2):
-                key = base - ones + steps[j] if sgn == 0 else base + ones - steps[j]
-                hv = _mix(key) & mask
-                while True:
-                    f = table[hv]
-                    if f < 0:
-                        break
-                    if verts[f] == key:
-                        nbr[e, j, sgn] = f
-                        break
-                    hv = (hv + np.uint64(1)) & mask
+            key = base + ones - steps[j]
+            hv = _mix(key) & mask
+            while True:
+                tk = table[hv, 0]
+                if tk == key:
+                    f = table[hv, 1]
+                    nbr[e, j, 1] = f
+                    nbr[f, j, 0] = e
+                    break
+                if tk < 0:
+                    break
+                hv = (hv + np.uint64(1)) & mask
     return nbr
 
 
