@@ -189,8 +189,9 @@ def permutohedral_filter(positions: np.ndarray, values: np.ndarray) -> np.ndarra
     # bound every elevated coordinate from the position ranges (interval arithmetic), so
     # that the vertex keys can be packed before they are seen
     scale = np.sqrt(2.0 / 3.0) * d1 / np.sqrt((np.arange(dim) + 1.0) * (np.arange(dim) + 2.0))
-    pmin = p.min(axis=0).astype(np.float64) * scale
-    pmax = p.max(axis=0).astype(np.float64) * scale
+    pmin, pmax = _col_range(p)
+    pmin = pmin * scale
+    pmax = pmax * scale
     lo = np.empty(dim, np.int64)
     bits = np.empty(dim, np.int64)
     for i in range(dim):
@@ -223,6 +224,21 @@ def permutohedral_filter(positions: np.ndarray, values: np.ndarray) -> np.ndarra
 
 
 @nb.njit(cache=True)
+def _col_range(p):
+    n, dim = p.shape
+    lo = np.full(dim, np.inf)
+    hi = np.full(dim, -np.inf)
+    for k in range(n):
+        for i in range(dim):
+            v = p[k, i]
+            if v < lo[i]:
+                lo[i] = v
+            if v > hi[i]:
+                hi[i] = v
+    return lo, hi
+
+
+@nb.njit(cache=True)
 def _embed_splat(pos, vals, lo, shifts, table):
     """Per point: enclosing simplex, packed vertex keys, hash insert, splat. None if the
     table is too small."""
@@ -233,6 +249,7 @@ def _embed_splat(pos, vals, lo, shifts, table):
     scale = np.empty(dim)
     for i in range(dim):
         scale[i] = inv_std / math.sqrt((i + 1.0) * (i + 2.0))
+    inv_d1 = 1.0 / d1
     cap = table.shape[0]
     mask = np.uint64(cap - 1)
     max_vert = cap // 2
@@ -260,10 +277,8 @@ def _embed_splat(pos, vals, lo, shifts, table):
         elev[0] = sm
         s = 0
         for i in range(d1):
-            vv = elev[i] / d1
-            up = math.ceil(vv) * d1
-            down = math.floor(vv) * d1
-            rem0[i] = int(up) if up - elev[i] < elev[i] - down else int(down)
+            down = math.floor(elev[i] * inv_d1) * d1
+            rem0[i] = int(down) + d1 if down + d1 - elev[i] < elev[i] - down else int(down)
             s += rem0[i]
         s //= d1
         for i in range(dim):
