@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cv2
+import numba as nb
 import numpy as np
 
 from .._validate import InputError, check_depth, check_guide, check_positive
@@ -11,7 +12,7 @@ __all__ = ["fast_guided_filter"]
 
 
 def fast_guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0,
-                       subsample: int = 2) -> np.ndarray:
+                       subsample: int = 2, planar: bool = False) -> np.ndarray:
     """Guided filter [1]_ with its coefficients fitted on a ``subsample``-times smaller grid.
 
     The local affine model ``q = a . I + b`` of the guided filter is fitted (ridge ``eps``)
@@ -21,13 +22,20 @@ def fast_guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0,
     output therefore still follow the full-resolution guide, at about ``1 / subsample^2``
     of the box-filter work. ``subsample=1`` is the exact guided filter (reflected borders).
 
+    With ``planar=True`` the pixel coordinates join the guide as two unregularised
+    regressors (``q = a . I + c_y y + c_x x + b``), so a planar (or constant) depth is
+    reproduced exactly, whatever the guide, where the plain guided filter bends ramps
+    that correlate with the guide's texture.
+
     Parameters
     ----------
     depth : (H, W) array       depth in any units (never rescaled); must be finite
     guide : (H, W[, 3]) array  gray or color guide, uint8/uint16 or float, its own units
     radius : int               window half-width in full-resolution pixels
-    eps : float                ridge regularisation in squared guide units
+    eps : float                ridge regularisation of the guide coefficients, in squared
+                               guide units
     subsample : int            grid reduction factor of the coefficient fit
+    planar : bool              add the pixel coordinates as regressors (plane-exact)
 
     Returns
     -------
@@ -46,54 +54,202 @@ def fast_guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0,
         raise InputError(f"subsample must be an integer >= 1, got {subsample!r}")
     e = check_positive(eps, "eps")
     H, W = p.shape
+    nc = g.shape[2]
+    if nc == 3 and not planar:
+        return _fgf_color(p, g, int(radius), e, int(subsample))
+    x_full = g
+    if planar:
+        yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+        x_full = np.concatenate([g, yy[:, :, None], xx[:, :, None]], axis=2)
     s = int(subsample)
     h, w = max(1, H // s), max(1, W // s)
+    # float32 is enough for the color-only filter; coordinates need float64 moments
+    ft = np.float64 if planar else np.float32
     if (h, w) != (H, W):
-        gs = cv2.resize(g, (w, h), interpolation=cv2.INTER_AREA).reshape(h, w, -1)
-        ps = cv2.resize(p, (w, h), interpolation=cv2.INTER_AREA)
+        xs = _resize(x_full, (h, w), cv2.INTER_AREA, ft)
+        ps = cv2.resize(p, (w, h), interpolation=cv2.INTER_AREA).astype(ft)
     else:
-        gs, ps = g, p
+        xs, ps = x_full.astype(ft), p.astype(ft)
     r = max(1, int(round(radius / s)))
-    # centre values so float32 moments keep their precision
+    k = xs.shape[2]
+    # centre values so the moments keep their precision
     pm = float(ps.mean())
-    gm = gs.reshape(-1, gs.shape[2]).mean(0)
-    gs = (gs - gm).astype(np.float32)
-    ps = (ps - pm).astype(np.float32)
+    xm = xs.reshape(-1, k).mean(0)
+    xs = (xs - xm).astype(ft)
+    ps = (ps - pm).astype(ft)
 
     def box(a):
         return cv2.boxFilter(a, -1, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REFLECT)
 
-    nc = gs.shape[2]
-    mi = [box(np.ascontiguousarray(gs[:, :, c])) for c in range(nc)]
+    mx = np.stack([box(np.ascontiguousarray(xs[:, :, c])) for c in range(k)], axis=-1)
     mp = box(ps)
-    cov_ip = [box(gs[:, :, c] * ps) - mi[c] * mp for c in range(nc)]
-    if nc == 1:
-        var = box(gs[:, :, 0] * gs[:, :, 0]) - mi[0] * mi[0]
-        a = [cov_ip[0] / (var + e)]
-    else:
-        v = {}
-        for c in range(3):
-            for d in range(c, 3):
-                v[c, d] = box(gs[:, :, c] * gs[:, :, d]) - mi[c] * mi[d]
-        s00, s01, s02 = v[0, 0] + e, v[0, 1], v[0, 2]
-        s11, s12, s22 = v[1, 1] + e, v[1, 2], v[2, 2] + e
-        i00 = s11 * s22 - s12 * s12
-        i01 = s02 * s12 - s01 * s22
-        i02 = s01 * s12 - s02 * s11
-        i11 = s00 * s22 - s02 * s02
-        i12 = s01 * s02 - s00 * s12
-        i22 = s00 * s11 - s01 * s01
-        det = s00 * i00 + s01 * i01 + s02 * i02
-        c0, c1, c2 = cov_ip
-        a = [(i00 * c0 + i01 * c1 + i02 * c2) / det,
-             (i01 * c0 + i11 * c1 + i12 * c2) / det,
-             (i02 * c0 + i12 * c1 + i22 * c2) / det]
-    b = mp - sum(a[c] * mi[c] for c in range(nc))
-    coef = np.stack([box(x) for x in (*a, b)], axis=-1).astype(np.float32)
-    if (h, w) != (H, W):
-        coef = cv2.resize(coef, (W, H), interpolation=cv2.INTER_LINEAR).reshape(H, W, -1)
-    gc = g - gm.astype(np.float32)
-    q = coef[:, :, nc] + pm
+    cxp = np.stack([box(xs[:, :, c] * ps) for c in range(k)], axis=-1) - mx * mp[..., None]
+    cov = np.empty((h, w, k, k), ft)
+    for c in range(k):
+        for d in range(c, k):
+            v = box(xs[:, :, c] * xs[:, :, d]) - mx[:, :, c] * mx[:, :, d]
+            cov[:, :, c, d] = v
+            cov[:, :, d, c] = v
     for c in range(nc):
-        q += coef[:, :, c] * gc[:, :, c]
+        cov[:, :, c, c] += e
+    if planar:
+        # coordinate regressors are unregularised; a tiny jitter keeps 1-px-wide windows safe
+        for c in range(nc, k):
+            cov[:, :, c, c] += 1e-9
+    if k == 3:
+        a = _solve3(cov, cxp)
+    else:
+        a = np.linalg.solve(cov.astype(np.float64), cxp[..., None].astype(np.float64))[..., 0]
+    b = mp - np.einsum("hwk,hwk->hw", a, mx)
+    coef = np.concatenate([a, b[..., None]], axis=-1)
+    coef = np.stack([box(np.ascontiguousarray(coef[:, :, c])) for c in range(k + 1)],
+                    axis=-1)
+    if (h, w) != (H, W):
+        coef = _resize(coef, (H, W), cv2.INTER_LINEAR, ft)
+    q = coef[:, :, k] + pm
+    for c in range(k):
+        q = q + coef[:, :, c] * (x_full[:, :, c] - xm[c])
     return q.astype(np.float32)
+
+
+def _solve3(cov, rhs):
+    """Per-pixel solve of symmetric 3x3 systems by cofactors (vectorised)."""
+    s00, s01, s02 = cov[..., 0, 0], cov[..., 0, 1], cov[..., 0, 2]
+    s11, s12, s22 = cov[..., 1, 1], cov[..., 1, 2], cov[..., 2, 2]
+    i00 = s11 * s22 - s12 * s12
+    i01 = s02 * s12 - s01 * s22
+    i02 = s01 * s12 - s02 * s11
+    i11 = s00 * s22 - s02 * s02
+    i12 = s01 * s02 - s00 * s12
+    i22 = s00 * s11 - s01 * s01
+    det = s00 * i00 + s01 * i01 + s02 * i02
+    c0, c1, c2 = rhs[..., 0], rhs[..., 1], rhs[..., 2]
+    return np.stack([(i00 * c0 + i01 * c1 + i02 * c2) / det,
+                     (i01 * c0 + i11 * c1 + i12 * c2) / det,
+                     (i02 * c0 + i12 * c1 + i22 * c2) / det], axis=-1)
+
+
+def _resize(a, size, interp, dtype):
+    """cv2.resize of an (h, w, K) stack of any K, 4 planes at a time."""
+    H, W = size
+    out = np.empty((H, W, a.shape[2]), dtype)
+    for i in range(0, a.shape[2], 4):
+        part = np.ascontiguousarray(a[:, :, i:i + 4], dtype)
+        out[:, :, i:i + 4] = cv2.resize(part, (W, H), interpolation=interp).reshape(H, W, -1)
+    return out
+
+
+def _fgf_color(p, g, radius, eps, s):
+    """Fused color fast guided filter: numba moments/solves, cv2 box filters."""
+    H, W = p.shape
+    h, w = max(1, H // s), max(1, W // s)
+    if (h, w) != (H, W):
+        gs = cv2.resize(g, (w, h), interpolation=cv2.INTER_AREA)
+        ps = cv2.resize(p, (w, h), interpolation=cv2.INTER_AREA)
+    else:
+        gs, ps = g, p
+    r = max(1, int(round(radius / s)))
+    gm = gs.reshape(-1, 3).mean(0).astype(np.float32)
+    pm = np.float32(ps.mean())
+    planes = _moments(np.ascontiguousarray(gs, np.float32), np.ascontiguousarray(ps,
+                      np.float32), gm, pm)
+    k = (2 * r + 1, 2 * r + 1)
+    for i in range(planes.shape[0]):
+        cv2.blur(planes[i], k, dst=planes[i], borderType=cv2.BORDER_REFLECT)
+    coef = _coefficients(planes, np.float32(eps))
+    for i in range(coef.shape[0]):
+        cv2.blur(coef[i], k, dst=coef[i], borderType=cv2.BORDER_REFLECT)
+    return _apply(coef, g, gm, pm, H, W)
+
+
+@nb.njit(cache=True)
+def _moments(g, p, gm, pm):
+    h, w = p.shape
+    out = np.empty((13, h, w), np.float32)
+    for y in range(h):
+        for x in range(w):
+            i0 = g[y, x, 0] - gm[0]
+            i1 = g[y, x, 1] - gm[1]
+            i2 = g[y, x, 2] - gm[2]
+            q = p[y, x] - pm
+            out[0, y, x] = i0
+            out[1, y, x] = i1
+            out[2, y, x] = i2
+            out[3, y, x] = q
+            out[4, y, x] = i0 * q
+            out[5, y, x] = i1 * q
+            out[6, y, x] = i2 * q
+            out[7, y, x] = i0 * i0
+            out[8, y, x] = i0 * i1
+            out[9, y, x] = i0 * i2
+            out[10, y, x] = i1 * i1
+            out[11, y, x] = i1 * i2
+            out[12, y, x] = i2 * i2
+    return out
+
+
+@nb.njit(cache=True)
+def _coefficients(m, eps):
+    h, w = m.shape[1], m.shape[2]
+    out = np.empty((4, h, w), np.float32)
+    for y in range(h):
+        for x in range(w):
+            m0 = np.float64(m[0, y, x])
+            m1 = np.float64(m[1, y, x])
+            m2 = np.float64(m[2, y, x])
+            mp = np.float64(m[3, y, x])
+            c0 = m[4, y, x] - m0 * mp
+            c1 = m[5, y, x] - m1 * mp
+            c2 = m[6, y, x] - m2 * mp
+            s00 = m[7, y, x] - m0 * m0 + eps
+            s01 = m[8, y, x] - m0 * m1
+            s02 = m[9, y, x] - m0 * m2
+            s11 = m[10, y, x] - m1 * m1 + eps
+            s12 = m[11, y, x] - m1 * m2
+            s22 = m[12, y, x] - m2 * m2 + eps
+            i00 = s11 * s22 - s12 * s12
+            i01 = s02 * s12 - s01 * s22
+            i02 = s01 * s12 - s02 * s11
+            i11 = s00 * s22 - s02 * s02
+            i12 = s01 * s02 - s00 * s12
+            i22 = s00 * s11 - s01 * s01
+            det = s00 * i00 + s01 * i01 + s02 * i02
+            a0 = (i00 * c0 + i01 * c1 + i02 * c2) / det
+            a1 = (i01 * c0 + i11 * c1 + i12 * c2) / det
+            a2 = (i02 * c0 + i12 * c1 + i22 * c2) / det
+            out[0, y, x] = a0
+            out[1, y, x] = a1
+            out[2, y, x] = a2
+            out[3, y, x] = mp - a0 * m0 - a1 * m1 - a2 * m2
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def _apply(coef, g, gm, pm, H, W):
+    """Bilinear upsampling of the coefficient maps (cv2.resize convention) and q = a.I + b."""
+    h, w = coef.shape[1], coef.shape[2]
+    sy = h / H
+    sx = w / W
+    out = np.empty((H, W), np.float32)
+    for y in nb.prange(H):
+        fy = (y + 0.5) * sy - 0.5
+        y0 = int(np.floor(fy))
+        ty = fy - y0
+        ya = min(max(y0, 0), h - 1)
+        yb = min(max(y0 + 1, 0), h - 1)
+        for x in range(W):
+            fx = (x + 0.5) * sx - 0.5
+            x0 = int(np.floor(fx))
+            tx = fx - x0
+            xa = min(max(x0, 0), w - 1)
+            xb = min(max(x0 + 1, 0), w - 1)
+            acc = pm
+            for c in range(4):
+                v = ((1 - ty) * ((1 - tx) * coef[c, ya, xa] + tx * coef[c, ya, xb])
+                     + ty * ((1 - tx) * coef[c, yb, xa] + tx * coef[c, yb, xb]))
+                if c < 3:
+                    acc += v * (g[y, x, c] - gm[c])
+                else:
+                    acc += v
+            out[y, x] = acc
+    return out

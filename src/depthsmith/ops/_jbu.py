@@ -8,7 +8,7 @@ import numpy as np
 
 from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
 
-__all__ = ["joint_bilateral_upsample", "sample_centres"]
+__all__ = ["joint_bilateral_upsample", "sample_centres", "minmod_slopes"]
 
 
 def sample_centres(n_low: int, n_high: int) -> np.ndarray:
@@ -33,8 +33,9 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
     returns), so no separate low-res guide is needed.
 
     With ``linear=True`` (default) the weighted samples are fitted by a plane
-    ``z = c0 + c1 dy + c2 dx`` (weighted least squares, a ridge ``ridge * sum(w)`` on the
-    two slopes measured in low-res sample units) and ``c0`` is returned: a first-order
+    ``z = c0 + c1 dy + c2 dx`` (weighted least squares; a ridge ``ridge * sum(w)`` pulls
+    the two slopes, in low-res sample units, towards the weighted mean of the samples'
+    minmod slopes, see :func:`minmod_slopes`) and ``c0`` is returned: a first-order
     (moving least squares) variant of the joint bilateral upsampling of [1]_ that
     reproduces constant and planar depth exactly, where the plain weighted mean
     (``linear=False``) flattens slanted surfaces into steps.
@@ -59,7 +60,9 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
     linear : bool
         Fit a plane (True) or take the weighted mean (False, Kopf et al.'s formula).
     ridge : float
-        Slope regularisation of the plane fit (0: plain least squares).
+        Slope regularisation of the plane fit (0: plain least squares). It damps the
+        slopes fitted to one or two heavily weighted samples next to a depth edge, and
+        leaves planes exact (their minmod slopes are their slopes).
 
     Returns
     -------
@@ -116,6 +119,37 @@ def _range_lut() -> np.ndarray:
 _LUT = _range_lut()
 
 
+def minmod_slopes(d, v):
+    """Per-sample slopes along rows and columns by the minmod limiter (0 at extrema/edges).
+
+    ``minmod(forward difference, backward difference)``: the smaller in magnitude when both
+    have the same sign, else 0; a one-sided difference where only one neighbour is valid.
+    On a plane both differences agree, so the slope is exact; across a step one side is
+    flat, so the slope is ~0 and the step is not smeared.
+    """
+    out = []
+    for axis in (0, 1):
+        dd = np.where(v, d, 0).astype(np.float64)
+        fwd = np.zeros_like(dd)
+        bwd = np.zeros_like(dd)
+        okf = np.zeros(d.shape, bool)
+        okb = np.zeros(d.shape, bool)
+        sl_hi = (slice(1, None), slice(None)) if axis == 0 else (slice(None), slice(1, None))
+        sl_lo = (slice(None, -1), slice(None)) if axis == 0 else (slice(None), slice(None, -1))
+        diff = dd[sl_hi] - dd[sl_lo]
+        pair = v[sl_hi] & v[sl_lo]
+        fwd[sl_lo] = diff
+        okf[sl_lo] = pair
+        bwd[sl_hi] = diff
+        okb[sl_hi] = pair
+        both = okf & okb
+        same = np.sign(fwd) == np.sign(bwd)
+        mm = np.where(same, np.sign(fwd) * np.minimum(np.abs(fwd), np.abs(bwd)), 0.0)
+        sl = np.where(both, mm, np.where(okf, fwd, np.where(okb, bwd, 0.0)))
+        out.append(np.ascontiguousarray(sl, np.float32))
+    return out[0], out[1]
+
+
 @nb.njit(cache=True)
 def _axis_weights(n_high, n_low, radius, inv2ss):
     """Per high-res coordinate: first window sample, and the spatial weights/offsets."""
@@ -139,7 +173,7 @@ def _axis_weights(n_high, n_low, radius, inv2ss):
 
 @nb.njit(cache=True, parallel=True, fastmath=True)
 def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2sc, lut,
-                linear, ridge):
+                linear, ridge, msy, msx):
     H, W, C = guide.shape
     k = 2 * radius + 1
     out = np.empty((H, W), np.float32)
@@ -159,6 +193,8 @@ def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2s
             sz = 0.0
             sza = 0.0
             szb = 0.0
+            sm1 = 0.0
+            sm2 = 0.0
             for ti in range(k):
                 wsy = wy[y, ti]
                 if wsy == 0.0:
@@ -197,6 +233,8 @@ def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2s
                         sbb += wt * b * b
                         sza += wt * z * a
                         szb += wt * z * b
+                        sm1 += wt * msy[i, j]
+                        sm2 += wt * msx[i, j]
             if s0 <= 0.0:
                 out[y, x] = np.nan
                 continue
@@ -204,6 +242,9 @@ def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2s
                 out[y, x] = sz / s0
                 continue
             r = ridge * s0
+            # slopes are pulled towards the (weighted) minmod slopes of the samples
+            sza += ridge * sm1
+            szb += ridge * sm2
             m11 = saa + r
             m22 = sbb + r
             c11 = m11 * m22 - sab * sab
@@ -223,5 +264,6 @@ def _jbu(lr, lrv, guide, lrguide, radius, inv2ss, inv2sc, linear, ridge):
     h, w = lr.shape
     fy0, wy, ay = _axis_weights(H, h, radius, inv2ss)
     fx0, wx, ax = _axis_weights(W, w, radius, inv2ss)
+    msy, msx = minmod_slopes(lr, lrv)
     return _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2sc,
-                       _LUT, linear, ridge)
+                       _LUT, linear, ridge, msy, msx)
