@@ -8,7 +8,8 @@ from numba import njit
 
 from .._validate import InputError, check_depth, check_guide, check_valid
 
-__all__ = ["prepare", "guide_255", "scanline_far", "seed_gradients", "farness"]
+__all__ = ["prepare", "guide_255", "scanline_far", "seed_gradients", "seed_gradients_at",
+           "farness"]
 
 
 def prepare(depth, guide, valid):
@@ -102,3 +103,41 @@ def seed_gradients(d, valid, *, radius: int = 5, max_slope: float = 0.04):
     sy = cv2.boxFilter(gy, -1, k, normalize=False, borderType=cv2.BORDER_CONSTANT)
     ny = cv2.boxFilter(wy, -1, k, normalize=False, borderType=cv2.BORDER_CONSTANT)
     return sx / np.maximum(nx, 1e-6), sy / np.maximum(ny, 1e-6)
+
+
+def seed_gradients_at(d, valid, at, radius: int = 5, max_slope: float = 0.04):
+    """:func:`seed_gradients` evaluated only where ``at`` is True (zeros elsewhere).
+
+    Same result, via integral images read at the requested pixels only.
+    """
+    h, w = d.shape
+    z = np.where(valid, d, 0).astype(np.float64)
+    lim = max_slope * np.abs(z)
+    ex = np.zeros((h, w))
+    cx = np.zeros((h, w))
+    ey = np.zeros((h, w))
+    cy = np.zeros((h, w))
+    dx = (z[:, 2:] - z[:, :-2]) * 0.5
+    okx = valid[:, 2:] & valid[:, :-2] & (np.abs(dx) <= lim[:, 1:-1])
+    ex[:, 1:-1] = np.where(okx, dx, 0)
+    cx[:, 1:-1] = okx
+    dy = (z[2:, :] - z[:-2, :]) * 0.5
+    oky = valid[2:, :] & valid[:-2, :] & (np.abs(dy) <= lim[1:-1, :])
+    ey[1:-1, :] = np.where(oky, dy, 0)
+    cy[1:-1, :] = oky
+    ys, xs = np.nonzero(at)
+    y0 = np.clip(ys - radius, 0, h)
+    y1 = np.clip(ys + radius + 1, 0, h)
+    x0 = np.clip(xs - radius, 0, w)
+    x1 = np.clip(xs + radius + 1, 0, w)
+
+    def box(a):
+        ii = cv2.integral(a)
+        return ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]
+
+    gx = np.zeros((h, w), np.float32)
+    gy = np.zeros((h, w), np.float32)
+    nx, ny = box(cx), box(cy)
+    gx[ys, xs] = np.where(nx > 0.5, box(ex) / np.maximum(nx, 1), 0)
+    gy[ys, xs] = np.where(ny > 0.5, box(ey) / np.maximum(ny, 1), 0)
+    return gx, gy

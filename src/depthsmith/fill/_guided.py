@@ -8,7 +8,7 @@ from numba import njit
 
 from .._validate import check_positive
 from ..ops._geodesic import geodesic_two_layers
-from ._common import check_prefer, farness, prepare, seed_gradients
+from ._common import check_prefer, farness, prepare, seed_gradients_at
 
 __all__ = ["guided_fill"]
 
@@ -170,7 +170,8 @@ def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool =
                                          seed_color_weight=seed_color_weight,
                                          cutoff=6.0 * blend)
     if slope > 0:
-        gx, gy = seed_gradients(d, v)
+        dz = np.where(v, d, 0).astype(np.float32)
+        gx, gy = seed_gradients_at(dz, v, seeds)
     else:
         gx = gy = np.zeros_like(d)
     out = _compose(np.where(v, d, 0).astype(np.float32), v, s1, c1, s2, c2,

@@ -86,23 +86,34 @@ def _geodesic(target, guide, seed_cost, color_weight, seed_color_weight, max_dis
             n_seed += 1
         if tgt[i]:
             n_target += 1
-    cap = n_seed + 8 * (n_seed + n_target) + 16
+    cap = 8 * (n_seed + n_target) + 16
     done = np.zeros(n, np.bool_)
     keys = np.empty(cap)
     vals = np.empty(cap, np.int64)
     size = 0
+    # seeds are taken from a sorted list merged with the heap (no heap traffic for them)
+    seed_idx = np.empty(n_seed, np.int64)
+    m = 0
     for i in range(n):
         c = sc[i]
         if np.isfinite(c):
             dist[i] = c
             src[i] = i
-            size = _push4(keys, vals, size, c, i)
+            seed_idx[m] = i
+            m += 1
+    seed_idx = seed_idx[np.argsort(sc[seed_idx], kind="mergesort")]
+    ptr = 0
     dys = np.array([-1, -1, -1, 0, 0, 1, 1, 1])
     dxs = np.array([-1, 0, 1, -1, 1, -1, 0, 1])
     inv_nc = 1.0 / nc
     sq2 = np.sqrt(2.0)
-    while size > 0:
-        k, p, size = _pop4(keys, vals, size)
+    while size > 0 or ptr < n_seed:
+        if ptr < n_seed and (size == 0 or sc[seed_idx[ptr]] <= keys[0]):
+            p = seed_idx[ptr]
+            k = sc[p]
+            ptr += 1
+        else:
+            k, p, size = _pop4(keys, vals, size)
         if done[p] or k > dist[p]:
             continue
         done[p] = True
