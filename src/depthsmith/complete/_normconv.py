@@ -9,7 +9,7 @@ __all__ = ["normconv"]
 
 
 def normconv(depth, guide=None, *, valid=None, sigma_space=(1.2, 2.5), order: int = 1,
-             ridge: float = 1.0, tau: float = 1.0, levels: int = 3,
+             ridge: float = 0.3, tau: float = 1.0, levels: int = 3,
              keep_samples: bool = True):
     """Dense depth from sparse samples by multi-scale normalized convolution.
 
