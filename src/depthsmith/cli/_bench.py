@@ -22,7 +22,11 @@ from ._common import guarded, main
 @click.option("-v", "--verbose", is_flag=True, help="Print each case's scores.")
 @guarded
 def bench(tasks, data, scenes, methods, json_path, docs_path, repeat, verbose):
-    """Run benchmark TASKS (e.g. FILL-OCC; 'all' for every task) and print tables."""
+    """Run benchmark TASKS such as FILL-OCC (or all) and print their tables.
+
+    Known tasks: FILL-OCC, FILL-HOLES, REFINE, COMPLETE-KITTI, COMPLETE-SAMPLES,
+    SR-MIDDLEBURY, SR-MIDDLEBURY-SEED, DFD-PATCH, DFD-MAP (see BENCHMARKS.md).
+    """
     from pathlib import Path
 
     from ..bench import TASKS, get_task, run
