@@ -120,14 +120,34 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
     dz = np.where(v, d, 0).astype(np.float32)
     ry = max(1, int(math.ceil(rf * sy)))
     rx = max(1, int(math.ceil(rf * sx)))
-    if isc2 > 0.0:
-        ys, xs = np.nonzero(c > 0)
-        acc, lo, hi = _scatter(dz, c, ys.astype(np.int64), xs.astype(np.int64), g, ry, rx,
-                               1.0 / (sy * sy), 1.0 / (sx * sx), isc2, order)
-    else:
-        acc, lo, hi = _separable(dz, c, ry, rx, sy, sx, order, clamp)
     coarse = _coarse(dz * c, c, levels, ry, rx, sy, sx, order, ridge, clamp, tau)
-    return _solve(acc, lo, hi, coarse, order, ridge, clamp, tau)
+    # level 0 only where a sample is in reach (the bounding box of the samples + radius)
+    sl = _support_box(c, ry, rx)
+    dzc, cc = dz[sl], c[sl]
+    if isc2 > 0.0:
+        ys, xs = np.nonzero(cc > 0)
+        acc, lo, hi = _scatter(dzc, cc, ys.astype(np.int64), xs.astype(np.int64), g[sl], ry,
+                               rx, 1.0 / (sy * sy), 1.0 / (sx * sx), isc2, order)
+    else:
+        acc, lo, hi = _separable(dzc, cc, ry, rx, sy, sx, order, clamp)
+    est, cert_c = _solve(acc, lo, hi, np.ascontiguousarray(coarse[sl]), order, ridge, clamp,
+                         tau)
+    out = coarse
+    out[sl] = est
+    cert = np.zeros(d.shape, np.float32)
+    cert[sl] = cert_c
+    return out, cert
+
+
+def _support_box(c, ry, rx):
+    """Slices of the bounding box of ``c > 0`` grown by the window radius."""
+    rows = np.flatnonzero(c.any(axis=1))
+    cols = np.flatnonzero(c.any(axis=0))
+    if rows.size == 0:
+        return (slice(0, 0), slice(0, 0))
+    h, w = c.shape
+    return (slice(max(0, rows[0] - ry), min(h, rows[-1] + ry + 1)),
+            slice(max(0, cols[0] - rx), min(w, cols[-1] + rx + 1)))
 
 
 def _coarse(num, den, levels, ry, rx, sy, sx, order, ridge, clamp, tau):
@@ -145,9 +165,12 @@ def _coarse(num, den, levels, ry, rx, sy, sx, order, ridge, clamp, tau):
     out = _pyramid_fill(nums[-1], dens[-1])
     for lvl in range(len(nums) - 1, 0, -1):
         n, c = nums[lvl], dens[lvl]
-        dz = np.where(c > 0, n / np.where(c > 0, c, 1.0), 0.0).astype(np.float32)
-        acc, lo, hi = _separable(dz, c, ry, rx, sy, sx, order, clamp)
-        out, _ = _solve(acc, lo, hi, out, order, ridge, clamp, tau)
+        sl = _support_box(c, ry, rx)
+        cc = c[sl]
+        dz = np.where(cc > 0, n[sl] / np.where(cc > 0, cc, 1.0), 0.0).astype(np.float32)
+        acc, lo, hi = _separable(dz, np.ascontiguousarray(cc), ry, rx, sy, sx, order, clamp)
+        out[sl] = _solve(acc, lo, hi, np.ascontiguousarray(out[sl]), order, ridge, clamp,
+                         tau)[0]
         hh, ww = nums[lvl - 1].shape
         out = cv2.resize(out, (ww, hh), interpolation=cv2.INTER_LINEAR)
     return out
@@ -162,13 +185,29 @@ def _separable(dz, c, ry, rx, sy, sx, order, clamp):
     gx = np.exp(-0.5 * tx * tx / (sx * sx)).astype(np.float32)
     cd = (c * dz).astype(np.float32)
 
-    combos = ([(c, 0, 0), (cd, 0, 0), (c, 1, 0), (c, 0, 1), (c, 2, 0), (c, 1, 1), (c, 0, 2),
-               (cd, 1, 0), (cd, 0, 1)] if order == 1 else [(c, 0, 0), (cd, 0, 0)])
-    # acc[k] in the order of _scatter: w, w d, w u, w v, w uu, w uv, w vv, w d u, w d v
-    acc = np.empty((len(combos), h, w), np.float32)
-    for k, (img, px, py) in enumerate(combos):
-        cv2.sepFilter2D(img, cv2.CV_32F, gx * tx ** px, gy * ty ** py, dst=acc[k],
-                        borderType=cv2.BORDER_CONSTANT)
+    bc = cv2.BORDER_CONSTANT
+
+    def hpass(img, p):
+        return cv2.filter2D(img, cv2.CV_32F, (gx * tx ** p)[None, :], borderType=bc)
+
+    def vpass(img, p, out):
+        cv2.filter2D(img, cv2.CV_32F, (gy * ty ** p)[:, None], dst=out, borderType=bc)
+
+    # acc[k] in the order of _scatter: w, w d, w u, w v, w uu, w uv, w vv, w d u, w d v;
+    # horizontal passes are shared between the moments (5 + 9 one-dimensional passes)
+    acc = np.empty((9 if order == 1 else 2, h, w), np.float32)
+    c0, d0 = hpass(c, 0), hpass(cd, 0)
+    vpass(c0, 0, acc[0])
+    vpass(d0, 0, acc[1])
+    if order == 1:
+        c1, c2, d1 = hpass(c, 1), hpass(c, 2), hpass(cd, 1)
+        vpass(c1, 0, acc[2])
+        vpass(c0, 1, acc[3])
+        vpass(c2, 0, acc[4])
+        vpass(c1, 1, acc[5])
+        vpass(c0, 2, acc[6])
+        vpass(d1, 0, acc[7])
+        vpass(d0, 1, acc[8])
     if clamp and order == 1:
         k = np.ones((2 * ry + 1, 2 * rx + 1), np.uint8)
         has = c > 0
