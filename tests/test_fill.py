@@ -276,3 +276,26 @@ def test_golden_fill_occ_teddy(data_root):
     out = fill_holes(k["depth"], k["guide"], valid=k["valid"], occlusion=True, disparity=True)
     s = FILL_OCC.score(out, case)
     assert s["rmse"] < 1.60 * 1.05 and s["bad1"] < 9.02 * 1.05, s
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2 ** 31))
+def test_guided_copy_matches_geodesic_seed_values(seed):
+    """With slope, blending and guide smoothing off, guided_fill copies the geodesic seed,
+    whose distance is checked against the brute-force reference above."""
+    from scipy import ndimage
+
+    r = np.random.default_rng(seed)
+    h, w = r.integers(4, 10), r.integers(4, 10)
+    d = r.uniform(1, 9, (h, w)).astype(np.float32)
+    holes = r.random((h, w)) < 0.5
+    holes.flat[0] = False
+    g = r.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    out = guided_fill(np.where(holes, np.nan, d), g, slope=0, blend=0, guide_sigma=0)
+    border = ~holes & ndimage.binary_dilation(holes, np.ones((3, 3), bool))
+    cost = np.where(border, 0.0, np.inf)
+    gf = g.astype(np.float32)
+    src, dist = geodesic_propagate(holes, gf, cost, color_weight=4.0, seed_color_weight=1.0)
+    _, rdist = _reference(holes, gf, cost, 4.0, 1.0)
+    np.testing.assert_allclose(dist[holes], rdist[holes], rtol=1e-6)
+    np.testing.assert_array_equal(out, np.where(holes, d.ravel()[src], d))
