@@ -5,7 +5,7 @@ Tasks import from here, never from one another.
 
 from ._bilateral import joint_bilateral_exact, joint_bilateral_lattice, permutohedral_filter
 from ._colorization import colorization_fill, colorization_system
-from ._fastguided import fast_guided_filter
+from ._fastguided import fast_guided_filter, fast_guided_upsample
 from ._guided import box_mean, guided_core, guided_filter
 from ._jbu import joint_bilateral_upsample, sample_centres
 from ._normconv import gaussian_normconv, nearest_fill
@@ -16,7 +16,8 @@ from ._wmedian import weighted_median
 __all__ = ["gaussian_normconv", "nearest_fill"]
 __all__ += ["guided_filter", "guided_core", "box_mean"]
 __all__ += ["colorization_fill", "colorization_system"]
-__all__ += ["joint_bilateral_upsample", "sample_centres", "fast_guided_filter"]
+__all__ += ["joint_bilateral_upsample", "sample_centres", "fast_guided_filter",
+            "fast_guided_upsample"]
 __all__ += ["joint_bilateral_exact", "joint_bilateral_lattice", "permutohedral_filter",
             "fast_global_smoother", "fgs_normalized", "fgs_weights", "weighted_median"]
 __all__ += ["multiscale_normconv"]

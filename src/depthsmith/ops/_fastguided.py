@@ -8,7 +8,7 @@ import numpy as np
 
 from .._validate import InputError, check_depth, check_guide, check_positive
 
-__all__ = ["fast_guided_filter"]
+__all__ = ["fast_guided_filter", "fast_guided_upsample"]
 
 
 def fast_guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0,
@@ -57,6 +57,8 @@ def fast_guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0,
     nc = g.shape[2]
     if nc == 3 and not planar:
         return _fgf_color(p, g, int(radius), e, int(subsample))
+    if planar:
+        return _fgf_planar(p, g, int(radius), e, int(subsample))
     x_full = g
     if planar:
         yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
@@ -148,7 +150,45 @@ def _fgf_color(p, g, radius, eps, s):
         ps = cv2.resize(p, (w, h), interpolation=cv2.INTER_AREA)
     else:
         gs, ps = g, p
-    r = max(1, int(round(radius / s)))
+    return _fgf_color_low(ps, gs, g, max(1, int(round(radius / s))), eps)
+
+
+def fast_guided_upsample(depth_low, guide_low, guide, *, radius: int = 2,
+                         eps: float = 1.0) -> np.ndarray:
+    """Guided-filter coefficients fitted at low resolution, applied to the full-res guide.
+
+    The joint-upsampling form of the fast guided filter [1]_: the affine model
+    ``q = a . I + b`` is fitted in the ``(2 radius + 1)^2`` windows of the low-res pair
+    (``depth_low``, ``guide_low``), the window-averaged coefficient maps are bilinearly
+    upsampled (``cv2.resize`` convention) and applied to ``guide``, so the output's edges
+    follow the full-resolution guide.
+
+    Parameters
+    ----------
+    depth_low : (h, w) array        low-res depth, any units, finite
+    guide_low : (h, w, 3) array     the guide at the depth's resolution (e.g. INTER_AREA)
+    guide : (H, W, 3) array         full-resolution guide, same units as ``guide_low``
+    radius : int                    window half-width in low-res pixels
+    eps : float                     ridge regularisation in squared guide units
+
+    Returns
+    -------
+    (H, W) float32 array.
+
+    References
+    ----------
+    .. [1] K. He and J. Sun, "Fast guided filter", arXiv:1505.00996, 2015.
+    """
+    p = check_depth(depth_low, "depth_low", allow_nonfinite=False)
+    gl = check_guide(guide_low, p.shape, "guide_low", channels=(3,))
+    g = check_guide(guide, None, "guide", channels=(3,))
+    if int(radius) != radius or radius < 1:
+        raise InputError(f"radius must be an integer >= 1, got {radius!r}")
+    return _fgf_color_low(p, gl, g, int(radius), check_positive(eps, "eps"))
+
+
+def _fgf_color_low(ps, gs, g, r, eps):
+    H, W = g.shape[:2]
     gm = gs.reshape(-1, 3).mean(0).astype(np.float32)
     pm = np.float32(ps.mean())
     planes = _moments(np.ascontiguousarray(gs, np.float32), np.ascontiguousarray(ps,
@@ -224,14 +264,14 @@ def _coefficients(m, eps):
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True)
 def _apply(coef, g, gm, pm, H, W):
     """Bilinear upsampling of the coefficient maps (cv2.resize convention) and q = a.I + b."""
     h, w = coef.shape[1], coef.shape[2]
     sy = h / H
     sx = w / W
     out = np.empty((H, W), np.float32)
-    for y in nb.prange(H):
+    for y in range(H):
         fy = (y + 0.5) * sy - 0.5
         y0 = int(np.floor(fy))
         ty = fy - y0
@@ -249,6 +289,145 @@ def _apply(coef, g, gm, pm, H, W):
                      + ty * ((1 - tx) * coef[c, yb, xa] + tx * coef[c, yb, xb]))
                 if c < 3:
                     acc += v * (g[y, x, c] - gm[c])
+                else:
+                    acc += v
+            out[y, x] = acc
+    return out
+
+
+def _fgf_planar(p, g, radius, eps, s):
+    """Guided filter on the regressors (guide channels, y, x): numba moments and solves."""
+    H, W = p.shape
+    nc = g.shape[2]
+    h, w = max(1, H // s), max(1, W // s)
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    if (h, w) != (H, W):
+        gs = cv2.resize(g, (w, h), interpolation=cv2.INTER_AREA).reshape(h, w, nc)
+        ps = cv2.resize(p, (w, h), interpolation=cv2.INTER_AREA)
+        ys = cv2.resize(yy, (w, h), interpolation=cv2.INTER_AREA)
+        xs = cv2.resize(xx, (w, h), interpolation=cv2.INTER_AREA)
+    else:
+        gs, ps, ys, xs = g, p, yy, xx
+    X = np.concatenate([gs.reshape(h, w, nc), ys[:, :, None], xs[:, :, None]],
+                       axis=2).astype(np.float64)
+    xm = X.reshape(-1, nc + 2).mean(0)
+    pm = float(ps.mean())
+    r = max(1, int(round(radius / s)))
+    k = (2 * r + 1, 2 * r + 1)
+    planes = _moments_k(X - xm, ps.astype(np.float64) - pm)
+    for i in range(planes.shape[0]):
+        cv2.blur(planes[i], k, dst=planes[i], borderType=cv2.BORDER_REFLECT)
+    ridge = np.zeros(nc + 2)
+    ridge[:nc] = eps
+    ridge[nc:] = 1e-9
+    coef = _coefficients_k(planes, nc + 2, ridge)
+    for i in range(coef.shape[0]):
+        cv2.blur(coef[i], k, dst=coef[i], borderType=cv2.BORDER_REFLECT)
+    return _apply_k(coef, np.ascontiguousarray(g, np.float32), xm, pm, H, W)
+
+
+@nb.njit(cache=True)
+def _moments_k(X, p):
+    """Planes: X_k (K), p, X_k p (K), X_k X_l for k <= l (K(K+1)/2)."""
+    h, w, K = X.shape
+    n = 2 * K + 1 + K * (K + 1) // 2
+    out = np.empty((n, h, w))
+    for y in range(h):
+        for x in range(w):
+            q = p[y, x]
+            out[K, y, x] = q
+            t = 2 * K + 1
+            for a in range(K):
+                va = X[y, x, a]
+                out[a, y, x] = va
+                out[K + 1 + a, y, x] = va * q
+                for b in range(a, K):
+                    out[t, y, x] = va * X[y, x, b]
+                    t += 1
+    return out
+
+
+@nb.njit(cache=True)
+def _coefficients_k(m, K, ridge):
+    h, w = m.shape[1], m.shape[2]
+    out = np.empty((K + 1, h, w))
+    A = np.empty((K, K))
+    rhs = np.empty(K)
+    for y in range(h):
+        for x in range(w):
+            mp = m[K, y, x]
+            t = 2 * K + 1
+            for a in range(K):
+                rhs[a] = m[K + 1 + a, y, x] - m[a, y, x] * mp
+                for b in range(a, K):
+                    v = m[t, y, x] - m[a, y, x] * m[b, y, x]
+                    A[a, b] = v
+                    A[b, a] = v
+                    t += 1
+                A[a, a] += ridge[a]
+            # Gaussian elimination with partial pivoting (K is 3 to 5)
+            for c in range(K):
+                piv = c
+                for r_ in range(c + 1, K):
+                    if abs(A[r_, c]) > abs(A[piv, c]):
+                        piv = r_
+                if piv != c:
+                    for b in range(K):
+                        A[c, b], A[piv, b] = A[piv, b], A[c, b]
+                    rhs[c], rhs[piv] = rhs[piv], rhs[c]
+                d = A[c, c]
+                if d == 0.0:
+                    d = 1e-300
+                for r_ in range(c + 1, K):
+                    f = A[r_, c] / d
+                    if f != 0.0:
+                        for b in range(c, K):
+                            A[r_, b] -= f * A[c, b]
+                        rhs[r_] -= f * rhs[c]
+            bsum = mp
+            for c in range(K - 1, -1, -1):
+                acc = rhs[c]
+                for b in range(c + 1, K):
+                    acc -= A[c, b] * out[b, y, x]
+                d = A[c, c]
+                out[c, y, x] = acc / (d if d != 0.0 else 1e-300)
+            for c in range(K):
+                bsum -= out[c, y, x] * m[c, y, x]
+            out[K, y, x] = bsum
+    return out
+
+
+@nb.njit(cache=True)
+def _apply_k(coef, g, xm, pm, H, W):
+    """Bilinear coefficient maps (cv2 convention) applied to (guide, y, x) at full res."""
+    K = coef.shape[0] - 1
+    nc = g.shape[2]
+    h, w = coef.shape[1], coef.shape[2]
+    sy = h / H
+    sx = w / W
+    out = np.empty((H, W), np.float32)
+    for y in range(H):
+        fy = (y + 0.5) * sy - 0.5
+        y0 = int(np.floor(fy))
+        ty = fy - y0
+        ya = min(max(y0, 0), h - 1)
+        yb = min(max(y0 + 1, 0), h - 1)
+        for x in range(W):
+            fx = (x + 0.5) * sx - 0.5
+            x0 = int(np.floor(fx))
+            tx = fx - x0
+            xa = min(max(x0, 0), w - 1)
+            xb = min(max(x0 + 1, 0), w - 1)
+            acc = pm
+            for c in range(K + 1):
+                v = ((1 - ty) * ((1 - tx) * coef[c, ya, xa] + tx * coef[c, ya, xb])
+                     + ty * ((1 - tx) * coef[c, yb, xa] + tx * coef[c, yb, xb]))
+                if c < nc:
+                    acc += v * (g[y, x, c] - xm[c])
+                elif c == nc:
+                    acc += v * (y - xm[c])
+                elif c == nc + 1:
+                    acc += v * (x - xm[c])
                 else:
                     acc += v
             out[y, x] = acc

@@ -171,7 +171,7 @@ def _axis_weights(n_high, n_low, radius, inv2ss):
     return first, wts, offs
 
 
-@nb.njit(cache=True, parallel=True, fastmath=True)
+@nb.njit(cache=True, fastmath=True)
 def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2sc, lut,
                 linear, ridge, msy, msx):
     H, W, C = guide.shape
@@ -179,7 +179,7 @@ def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2s
     out = np.empty((H, W), np.float32)
     scale = inv2sc * 256.0
     nl = lut.shape[0] - 1
-    for y in nb.prange(H):
+    for y in range(H):
         for x in range(W):
             g0 = guide[y, x, 0]
             g1 = guide[y, x, min(1, C - 1)]

@@ -9,6 +9,7 @@ from .._validate import InputError, check_depth, check_guide, check_positive, ch
 from ..ops import (
     fast_global_smoother,
     fast_guided_filter,
+    fast_guided_upsample,
     guided_filter,
     joint_bilateral_upsample,
     nearest_fill,
@@ -226,6 +227,8 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
 
     1. :func:`upsample_jbu` (color-weighted plane fit to the 3x3 nearest low-res
        samples), which places depth edges at color edges and keeps slanted planes planar;
+       for factors >= 4 ``subsample`` it is evaluated directly on the stage-2 fitting
+       grid (the guide area-downsampled by ``subsample``), the only place stage 2 reads it;
     2. a color guided filter [2]_ on that estimate with a small ``eps`` and a window of
        half the upsampling factor, which snaps the remaining mixed pixels along depth
        edges to the side whose color they share (the locally affine color model of [2]_),
@@ -270,12 +273,25 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
     d, v, g, sz = _prepare(depth, valid, guide, size, True, "optimize")
     if sz == d.shape:
         return _filled(d, v).copy()
-    u = upsample_jbu(d, guide, valid=v, sigma_color=sigma_color)
-    r = int(max(2, _factor(d.shape, sz) // 2)) if radius is None else radius
+    f = _factor(d.shape, sz)
+    r = int(max(2, f // 2)) if radius is None else radius
     if int(r) != r or r < 1:
         raise InputError(f"radius must be an integer >= 1, got {radius!r}")
-    u = fast_guided_filter(u, g, radius=int(r), eps=_eps(eps, guide, 1.0 / 255.0),
-                           subsample=int(subsample), planar=bool(planar))
+    if int(subsample) != subsample or subsample < 1:
+        raise InputError(f"subsample must be an integer >= 1, got {subsample!r}")
+    e = _eps(eps, guide, 1.0 / 255.0)
+    s = int(subsample)
+    if s > 1 and f >= 4 * s and g.shape[2] == 3 and not planar:
+        # stage 1 directly on the stage-2 fitting grid: the fit only sees that grid, and
+        # the plane-fit JBU costs s^2 times less there
+        H, W = sz
+        gl = cv2.resize(g, (W // s, H // s), interpolation=cv2.INTER_AREA)
+        ul = joint_bilateral_upsample(d, gl, valid=v, sigma_color=_sigma(sigma_color, guide))
+        ul = _finish(ul, d, v, ul.shape)
+        u = fast_guided_upsample(ul, gl, g, radius=max(1, int(round(r / s))), eps=e)
+    else:
+        u = upsample_jbu(d, guide, valid=v, sigma_color=sigma_color)
+        u = fast_guided_filter(u, g, radius=int(r), eps=e, subsample=s, planar=bool(planar))
     lam = check_positive(lam, "lam", allow_zero=True)
     if lam > 0:
         u = fast_global_smoother(u, g, lam=lam, sigma_color=_sigma(sigma_smooth, guide, 8.0),
