@@ -291,7 +291,6 @@ def _fused_coeffs3(p, g, c, pm, inv_ps, r, e, min_weight):
     ring = np.zeros((k, 14, w), np.float32)
     mom = np.empty((14, w), np.float32)
     vsum = np.zeros((14, w))  # running vertical sums of the ring rows in the window
-    vs = np.empty(14)
     out = np.zeros((5, h, w), np.float32)
     inv_area = 1.0 / (k * k)
     reg = e + 1e-12
@@ -316,45 +315,50 @@ def _fused_coeffs3(p, g, c, pm, inv_ps, r, e, min_weight):
             for j in range(14):
                 for x in range(w):
                     vsum[j, x] += ring[slot, j, x]
-        for x in range(w):
-            for j in range(14):
-                vs[j] = vsum[j, x]
-            wt = vs[0] * inv_area
-            if not wt > min_weight:
-                continue
-            iw = 1.0 / vs[0]
-            mp = vs[1] * iw
-            m0 = vs[2] * iw
-            m1 = vs[3] * iw
-            m2 = vs[4] * iw
-            s00 = vs[5] * iw - m0 * m0 + reg
-            s01 = vs[6] * iw - m0 * m1
-            s02 = vs[7] * iw - m0 * m2
-            s11 = vs[8] * iw - m1 * m1 + reg
-            s12 = vs[9] * iw - m1 * m2
-            s22 = vs[10] * iw - m2 * m2 + reg
-            r0 = vs[11] * iw - m0 * mp
-            r1 = vs[12] * iw - m1 * mp
-            r2 = vs[13] * iw - m2 * mp
-            i00 = s11 * s22 - s12 * s12
-            i01 = s02 * s12 - s01 * s22
-            i02 = s01 * s12 - s02 * s11
-            i11 = s00 * s22 - s02 * s02
-            i12 = s01 * s02 - s00 * s12
-            i22 = s00 * s11 - s01 * s01
-            det = s00 * i00 + s01 * i01 + s02 * i02
-            if not abs(det) > 1e-300:
-                continue
-            idet = 1.0 / det
-            a0 = (i00 * r0 + i01 * r1 + i02 * r2) * idet
-            a1 = (i01 * r0 + i11 * r1 + i12 * r2) * idet
-            a2 = (i02 * r0 + i12 * r1 + i22 * r2) * idet
-            out[0, y, x] = wt * a0
-            out[1, y, x] = wt * a1
-            out[2, y, x] = wt * a2
-            out[3, y, x] = wt * (mp - a0 * m0 - a1 * m1 - a2 * m2)
-            out[4, y, x] = wt
+        _coeff_row(vsum, inv_area, reg, min_weight, out[:, y, :])
     return out
+
+
+@nb.njit(cache=True, fastmath=True)
+def _coeff_row(vs, inv_area, reg, min_weight, dst):
+    """The 3x3 ridge solves of one row of windows (``vs``: 14 x W window sums), written as
+    (w a0, w a1, w a2, w b, w) into ``dst`` (5 x W); branch-free so the loop vectorises."""
+    w = vs.shape[1]
+    for x in range(w):
+        s0 = vs[0, x]
+        wt = s0 * inv_area
+        ok = wt > min_weight
+        iw = 1.0 / s0 if ok else 0.0
+        mp = vs[1, x] * iw
+        m0 = vs[2, x] * iw
+        m1 = vs[3, x] * iw
+        m2 = vs[4, x] * iw
+        s00 = vs[5, x] * iw - m0 * m0 + reg
+        s01 = vs[6, x] * iw - m0 * m1
+        s02 = vs[7, x] * iw - m0 * m2
+        s11 = vs[8, x] * iw - m1 * m1 + reg
+        s12 = vs[9, x] * iw - m1 * m2
+        s22 = vs[10, x] * iw - m2 * m2 + reg
+        r0 = vs[11, x] * iw - m0 * mp
+        r1 = vs[12, x] * iw - m1 * mp
+        r2 = vs[13, x] * iw - m2 * mp
+        i00 = s11 * s22 - s12 * s12
+        i01 = s02 * s12 - s01 * s22
+        i02 = s01 * s12 - s02 * s11
+        i11 = s00 * s22 - s02 * s02
+        i12 = s01 * s02 - s00 * s12
+        i22 = s00 * s11 - s01 * s01
+        det = s00 * i00 + s01 * i01 + s02 * i02
+        ok = ok and abs(det) > 1e-300
+        scale = wt / det if ok else 0.0
+        a0 = (i00 * r0 + i01 * r1 + i02 * r2) * scale
+        a1 = (i01 * r0 + i11 * r1 + i12 * r2) * scale
+        a2 = (i02 * r0 + i12 * r1 + i22 * r2) * scale
+        dst[0, x] = a0
+        dst[1, x] = a1
+        dst[2, x] = a2
+        dst[3, x] = wt * mp - a0 * m0 - a1 * m1 - a2 * m2 if ok else 0.0
+        dst[4, x] = wt if ok else 0.0
 
 
 @nb.njit(cache=True, fastmath=True)
