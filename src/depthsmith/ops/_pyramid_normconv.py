@@ -41,7 +41,8 @@ def _sigma_pair(sigma_space):
 def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
                         sigma_space=(1.5, 2.5), order: int = 1, ridge: float = 1.0,
                         sigma_color: float | None = None, tau: float = 0.2,
-                        clamp: bool = True, radius_factor: float = 2.0, levels: int = 3):
+                        clamp: bool = True, radius_factor: float = 2.0, levels: int = 3,
+                        coarse_order: int | None = None):
     """Dense estimate from sparse samples by multi-scale normalized convolution.
 
     Parameters
@@ -75,6 +76,8 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
     levels : int
         Coarser grids (2x, 4x, ...) on which the same convolution fills what level 0
         cannot reach; below the coarsest an order-0 push-pull fills the rest.
+    coarse_order : {0, 1}, optional
+        Order of the fit on the coarser grids; default ``order``.
 
     Returns
     -------
@@ -120,7 +123,11 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
     dz = np.where(v, d, 0).astype(np.float32)
     ry = max(1, int(math.ceil(rf * sy)))
     rx = max(1, int(math.ceil(rf * sx)))
-    coarse = _coarse(dz * c, c, levels, ry, rx, sy, sx, order, ridge, clamp, tau)
+    corder = order if coarse_order is None else coarse_order
+    if corder not in (0, 1):
+        raise InputError(f"coarse_order must be 0 or 1, got {coarse_order!r}")
+    binary = confidence is None  # c is the 0/1 mask and dz is 0 off it: c * dz == dz
+    coarse = _coarse(dz if binary else dz * c, c, levels, ry, rx, sy, sx, corder, ridge, clamp, tau)
     # level 0 only where a sample is in reach (the bounding box of the samples + radius)
     sl = _support_box(c, ry, rx)
     dzc, cc = dz[sl], c[sl]
@@ -129,7 +136,7 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
         acc, lo, hi = _scatter(dzc, cc, ys.astype(np.int64), xs.astype(np.int64), g[sl], ry,
                                rx, 1.0 / (sy * sy), 1.0 / (sx * sx), isc2, order)
     else:
-        acc, lo, hi = _separable(dzc, cc, ry, rx, sy, sx, order, clamp)
+        acc, lo, hi = _separable(dzc, cc, ry, rx, sy, sx, order, clamp, binary)
     est, cert_c = _solve(acc, lo, hi, np.ascontiguousarray(coarse[sl]), order, ridge, clamp,
                          tau)
     out = coarse
@@ -176,14 +183,14 @@ def _coarse(num, den, levels, ry, rx, sy, sx, order, ridge, clamp, tau):
     return out
 
 
-def _separable(dz, c, ry, rx, sy, sx, order, clamp):
+def _separable(dz, c, ry, rx, sy, sx, order, clamp, binary=False):
     """The moments of :func:`_scatter` without color, as separable correlations."""
     h, w = dz.shape
     ty = np.arange(-ry, ry + 1, dtype=np.float32)
     tx = np.arange(-rx, rx + 1, dtype=np.float32)
     gy = np.exp(-0.5 * ty * ty / (sy * sy)).astype(np.float32)
     gx = np.exp(-0.5 * tx * tx / (sx * sx)).astype(np.float32)
-    cd = (c * dz).astype(np.float32)
+    cd = dz if binary else (c * dz).astype(np.float32)
 
     bc = cv2.BORDER_CONSTANT
 
@@ -215,9 +222,8 @@ def _separable(dz, c, ry, rx, sy, sx, order, clamp):
                        borderType=cv2.BORDER_CONSTANT, borderValue=np.inf)
         hi = cv2.dilate(np.where(has, dz, -np.inf).astype(np.float32), k,
                         borderType=cv2.BORDER_CONSTANT, borderValue=-np.inf)
-    else:
-        lo = np.full((h, w), -np.inf, np.float32)
-        hi = np.full((h, w), np.inf, np.float32)
+    else:  # not read by _solve
+        lo = hi = np.zeros((1, 1), np.float32)
     return acc, lo, hi
 
 
@@ -274,7 +280,7 @@ def _scatter(d, c, ys, xs, g, ry, rx, isy2, isx2, isc2, order):
     return acc, lo, hi
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath=True)
 def _solve(acc, lo, hi, coarse, order, ridge, clamp, tau):
     _, h, w = acc.shape
     out = np.empty((h, w), np.float32)
