@@ -286,6 +286,7 @@ def test_size_and_auto_rule(rng):
     assert upsample(d, guide=_guide(rng, (25, 31))).shape == (25, 31)
     assert upsample(d, size=(25, 31), method="bicubic").shape == (25, 31)
     assert auto_method(8, True) == "optimize" and auto_method(8, False) == "bicubic"
+    assert auto_method(4, True) == "optimize" and auto_method(2, True) == "jbu"
 
 
 # ---- CLI --------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def _parse_size(value):
               help="High-res color image; must be exactly the output size.")
 @output_option
 @click.option("--method", type=click.Choice(_METHODS), default="auto", show_default=True,
-              help="auto: optimize with a guide, bicubic without.")
+              help="auto: with a guide jbu below x4, optimize from x4; bicubic without.")
 @click.option("--depth-scale", type=float, default=None,
               help="Stored value per unit of an integer PNG DEPTH (and of a PNG output).")
 @overwrite_option
