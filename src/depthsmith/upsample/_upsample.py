@@ -244,8 +244,9 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
     guide : (H, W[, 3]) array  high-res color guide; its size is the output size
     size : (H, W), optional    output size; must equal the guide's
     valid : (h, w) bool, optional   trusted samples (default finite & > 0); others unread
-    sigma_color : float, optional   stage-1 range sigma in guide units (default 24 / 255
-        of the guide's range)
+    sigma_color : float, optional   stage-1 range sigma in guide units (default 16 for
+        uint8, i.e. 16 / 255 of the guide's range: sharper than ``jbu``'s 24, since stage 2
+        repairs what a tighter range kernel leaves)
     radius : int, optional     stage-2 window half-width in output px; default half the
         factor (at least 2)
     eps : float, optional      stage-2 regularisation in squared guide units; default
@@ -280,17 +281,18 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
     if int(subsample) != subsample or subsample < 1:
         raise InputError(f"subsample must be an integer >= 1, got {subsample!r}")
     e = _eps(eps, guide, 1.0 / 255.0)
+    sc = _sigma(sigma_color, guide, 16.0)
     s = int(subsample)
     if s > 1 and f >= 4 * s and g.shape[2] == 3 and not planar:
         # stage 1 directly on the stage-2 fitting grid: the fit only sees that grid, and
         # the plane-fit JBU costs s^2 times less there
         H, W = sz
         gl = cv2.resize(g, (W // s, H // s), interpolation=cv2.INTER_AREA)
-        ul = joint_bilateral_upsample(d, gl, valid=v, sigma_color=_sigma(sigma_color, guide))
+        ul = joint_bilateral_upsample(d, gl, valid=v, sigma_color=sc)
         ul = _finish(ul, d, v, ul.shape)
         u = fast_guided_upsample(ul, gl, g, radius=max(1, int(round(r / s))), eps=e)
     else:
-        u = upsample_jbu(d, guide, valid=v, sigma_color=sigma_color)
+        u = upsample_jbu(d, guide, valid=v, sigma_color=sc)
         u = fast_guided_filter(u, g, radius=int(r), eps=e, subsample=s, planar=bool(planar))
     lam = check_positive(lam, "lam", allow_zero=True)
     if lam > 0:
