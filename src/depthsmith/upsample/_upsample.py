@@ -50,7 +50,8 @@ def output_size(shape, scale=None, size=None, guide_shape=None) -> tuple[int, in
     if guide_shape is not None and tuple(guide_shape) != (H, W):
         how = f"scale {scale} x" if size is None else "size"
         raise InputError(f"guide shape {tuple(guide_shape)} does not match the output size "
-                         f"{(H, W)} ({how} depth {(h, w)}): resize the guide or pass size")
+                         f"{(H, W)} ({how} depth {(h, w)}): resize the guide or give the size "
+                         "explicitly (size=, --size)")
     return H, W
 
 
