@@ -208,14 +208,10 @@ def permutohedral_filter(positions: np.ndarray, values: np.ndarray) -> np.ndarra
         raise InputError("permutohedral lattice: the position span is too large to index "
                          f"({int(bits.sum())} bits); use larger sigmas or a smaller image")
     shifts = np.concatenate([[0], np.cumsum(bits)[:-1]]).astype(np.int64)
-    cap = 1 << max(12, int(math.ceil(math.log2(max(n * d1 // 4, 1) + 1))))
-    while True:
-        table = np.full((cap, 2), -1, np.int64)  # (packed key, vertex index) per slot
-        res = _embed_splat(p, v, lo, shifts, table)
-        if res is not None:
-            break
-        cap *= 4
-    vidx, bary, verts, grid = res
+    # start small (about one vertex per 8 point-vertices); the table doubles when 5/8 full
+    cap = 1 << max(12, int(math.ceil(math.log2(max(n * d1 // 8, 1) + 1))))
+    res = _embed_splat(p, v, lo, shifts, cap)
+    vidx, bary, verts, grid, table = res
     ones = int(np.sum(np.left_shift(np.int64(1), shifts)))
     steps = np.array([int(d1 << int(sh)) for sh in shifts] + [0], np.int64)
     nbr = _neighbours(verts, table, np.int64(ones), steps)
@@ -239,9 +235,24 @@ def _col_range(p):
 
 
 @nb.njit(cache=True)
-def _embed_splat(pos, vals, lo, shifts, table):
-    """Per point: enclosing simplex, packed vertex keys, hash insert, splat. None if the
-    table is too small."""
+def _rehash(verts, nvert, cap):
+    table = np.full((cap, 2), -1, np.int64)  # (packed key, vertex index) per slot
+    mask = np.uint64(cap - 1)
+    for e in range(nvert):
+        hv = _mix(verts[e]) & mask
+        while table[hv, 0] >= 0:
+            hv = (hv + np.uint64(1)) & mask
+        table[hv, 0] = verts[e]
+        table[hv, 1] = e
+    return table
+
+
+@nb.njit(cache=True)
+def _embed_splat(pos, vals, lo, shifts, cap):
+    """Per point: enclosing simplex, packed vertex keys, hash insert, splat.
+
+    Returns (vertex index and barycentric weight per point-vertex, vertex keys, splatted
+    values, hash table); the open-addressing table doubles whenever it is 5/8 full."""
     n, dim = pos.shape
     nv = vals.shape[1]
     d1 = dim + 1
@@ -250,9 +261,9 @@ def _embed_splat(pos, vals, lo, shifts, table):
     for i in range(dim):
         scale[i] = inv_std / math.sqrt((i + 1.0) * (i + 2.0))
     inv_d1 = 1.0 / d1
-    cap = table.shape[0]
+    table = np.full((cap, 2), -1, np.int64)
     mask = np.uint64(cap - 1)
-    max_vert = cap // 2
+    max_vert = cap * 5 // 8
     verts = np.empty(max_vert, np.int64)
     grid = np.zeros((max_vert, nv), np.float32)
     vidx = np.empty((n, d1), np.int32)
@@ -333,13 +344,22 @@ def _embed_splat(pos, vals, lo, shifts, table):
                     e = table[hv, 1]
                     break
                 if tk < 0:
-                    if nvert >= max_vert:
-                        return None
                     verts[nvert] = key
                     table[hv, 0] = key
                     table[hv, 1] = nvert
                     e = nvert
                     nvert += 1
+                    if nvert >= max_vert:
+                        cap *= 2
+                        mask = np.uint64(cap - 1)
+                        max_vert = cap * 5 // 8
+                        nverts = np.empty(max_vert, np.int64)
+                        nverts[:nvert] = verts[:nvert]
+                        verts = nverts
+                        ngrid = np.zeros((max_vert, nv), np.float32)
+                        ngrid[:nvert] = grid[:nvert]
+                        grid = ngrid
+                        table = _rehash(verts, nvert, cap)
                     break
                 hv = (hv + np.uint64(1)) & mask
             cur_key[r] = key
@@ -352,7 +372,7 @@ def _embed_splat(pos, vals, lo, shifts, table):
         for r in range(d1):
             prev_key[r] = cur_key[r]
             prev_idx[r] = cur_idx[r]
-    return vidx, bw, verts[:nvert], grid[:nvert]
+    return vidx, bw, verts[:nvert], grid[:nvert], table
 
 
 @nb.njit(cache=True, inline="always")

@@ -72,7 +72,7 @@ def joint_bilateral(depth, guide, *, valid=None, confidence=None, radius: int | 
     fast : bool, optional
         True: permutohedral lattice (O(N), Gaussian of the window kernel's variance, no
         truncation); False: exact windowed sum (O(N r^2)); default: lattice when
-        ``radius >= 10`` (where it is faster than the window).
+        ``radius >= 6`` (where it is faster than the window).
 
     Returns
     -------
@@ -89,7 +89,7 @@ def joint_bilateral(depth, guide, *, valid=None, confidence=None, radius: int | 
     ss = check_positive(sigma_space, "sigma_space")
     r = int(math.ceil(2.0 * ss)) if radius is None else radius
     if fast is None:
-        fast = isinstance(r, int | np.integer) and r >= 10
+        fast = isinstance(r, int | np.integer) and r >= 6
     if fast:
         if not isinstance(r, int | np.integer) or r < 0:
             raise InputError(f"radius must be an integer >= 0, got {radius!r}")
