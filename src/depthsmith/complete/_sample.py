@@ -70,7 +70,8 @@ def sample(depth, n, scheme: str = "uniform", guide=None, *, valid=None, rng=0) 
     References
     ----------
     .. [1] S. Hawe, M. Kleinsteuber and K. Diepold, "Dense disparity maps from sparse
-       disparity measurements", ICCV 2011 (the uniform / gradient / grid schemes).
+       disparity measurements", ICCV 2011 (sparse-disparity sampling experiments of this
+       kind; the exact schemes here are those of BENCHMARKS.md COMPLETE-SAMPLES).
     """
     d = check_depth(depth)
     v = check_valid(valid, d)
