@@ -310,7 +310,8 @@ def auto_method(factor: float, has_guide: bool) -> str:
     ``optimize`` has the lowest mean RMSE of our methods and of the peers at x4, x8 and
     x16 (at x8 and above in about half the joint bilateral filter peer's time), while at
     x2 and x3 its guided-filter stage no longer pays: mean RMSE x2 jbu 2.17 / optimize
-    2.42 / bicubic 2.41, x3 2.85 / 2.87 / 3.64. Factor 1 returns the input.
+    2.43 / bicubic 2.41, x3 2.849 / 2.845 / 3.64 (a tie; jbu is cheaper). Factor 1
+    returns the input.
     """
     if not has_guide or factor <= 1:
         return "bicubic"
