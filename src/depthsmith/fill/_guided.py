@@ -8,7 +8,7 @@ from numba import njit
 
 from .._validate import check_positive
 from ..ops._geodesic import geodesic_two_layers
-from ._common import check_prefer, farness, prepare, seed_gradients_at
+from ._common import check_prefer, farness, prepare
 
 __all__ = ["guided_fill"]
 
@@ -65,9 +65,44 @@ def _seed_cost(d, valid, seeds, prefer, disparity, tol, penalty):
 
 
 @njit(cache=True)
-def _compose(d, valid, s1, c1, s2, c2, gx, gy, slope, blend):
+def _slope_at(d, valid, s, w, radius, max_slope, gx, gy, have):
+    """Local slope of seed ``s`` (valid central differences, edges excluded), cached."""
+    if have[s]:
+        return
+    h = d.shape[0]
+    y = s // w
+    x = s - y * w
+    sx = 0.0
+    nx = 0
+    sy = 0.0
+    ny = 0
+    for yy in range(max(0, y - radius), min(h, y + radius + 1)):
+        for xx in range(max(0, x - radius), min(w, x + radius + 1)):
+            lim = max_slope * abs(d[yy, xx])
+            if 1 <= xx < w - 1 and valid[yy, xx - 1] and valid[yy, xx + 1]:
+                e = 0.5 * (d[yy, xx + 1] - d[yy, xx - 1])
+                if abs(e) <= lim:
+                    sx += e
+                    nx += 1
+            if 1 <= yy < h - 1 and valid[yy - 1, xx] and valid[yy + 1, xx]:
+                e = 0.5 * (d[yy + 1, xx] - d[yy - 1, xx])
+                if abs(e) <= lim:
+                    sy += e
+                    ny += 1
+    gx[s] = sx / nx if nx else 0.0
+    gy[s] = sy / ny if ny else 0.0
+    have[s] = True
+
+
+@njit(cache=True)
+def _compose(d, valid, s1, c1, s2, c2, slope, blend, radius, max_slope):
+    """Fill each hole pixel from its seed(s): value + slope * (local slope . offset)."""
     h, w = d.shape
     out = d.copy()
+    n = h * w
+    gx = np.zeros(n)
+    gy = np.zeros(n)
+    have = np.zeros(n, np.bool_)
     for y in range(h):
         for x in range(w):
             if valid[y, x]:
@@ -78,14 +113,20 @@ def _compose(d, valid, s1, c1, s2, c2, gx, gy, slope, blend):
                 continue
             ay = a // w
             ax = a - ay * w
-            v1 = d[ay, ax] + slope * (gx[ay, ax] * (x - ax) + gy[ay, ax] * (y - ay))
+            v1 = d[ay, ax]
+            if slope > 0:
+                _slope_at(d, valid, a, w, radius, max_slope, gx, gy, have)
+                v1 += slope * (gx[a] * (x - ax) + gy[a] * (y - ay))
             b = s2[y, x]
             if b < 0 or blend <= 0:
                 out[y, x] = v1
                 continue
             by = b // w
             bx = b - by * w
-            v2 = d[by, bx] + slope * (gx[by, bx] * (x - bx) + gy[by, bx] * (y - by))
+            v2 = d[by, bx]
+            if slope > 0:
+                _slope_at(d, valid, b, w, radius, max_slope, gx, gy, have)
+                v2 += slope * (gx[b] * (x - bx) + gy[b] * (y - by))
             wt = np.exp(-(c2[y, x] - c1[y, x]) / blend)
             out[y, x] = (v1 + wt * v2) / (1.0 + wt)
     return out
@@ -168,12 +209,7 @@ def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool =
     s1, c1, s2, c2 = geodesic_two_layers(~v, g, cost, np.where(v, d, 0), tol=layer_tol,
                                          color_weight=color_weight,
                                          seed_color_weight=seed_color_weight,
-                                         cutoff=6.0 * blend)
-    if slope > 0:
-        dz = np.where(v, d, 0).astype(np.float32)
-        gx, gy = seed_gradients_at(dz, v, seeds)
-    else:
-        gx = gy = np.zeros_like(d)
-    out = _compose(np.where(v, d, 0).astype(np.float32), v, s1, c1, s2, c2,
-                   gx.astype(np.float32), gy.astype(np.float32), float(slope), float(blend))
+                                         cutoff=4.0 * blend)
+    dz = np.where(v, d, 0).astype(np.float32)
+    out = _compose(dz, v, s1, c1, s2, c2, float(slope), float(blend), 5, 0.04)
     return out.astype(np.float32)
