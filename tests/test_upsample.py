@@ -346,10 +346,10 @@ def test_cli_upsample_errors(tmp_path, rng):
 
 # ---- golden figures on the shared Middlebury scenes ------------------------------------
 
-@pytest.mark.parametrize("factor,max_rmse,max_ratio", [(8, 5.1, 0.76), (16, 6.65, 0.73)])
+@pytest.mark.parametrize("factor,max_rmse,max_ratio", [(8, 5.3, 0.78), (16, 6.6, 0.72)])
 def test_golden_cones(data_root, factor, max_rmse, max_ratio):
     """Cones (PNG units, SR-MIDDLEBURY protocol): measured 2026-11-22 default (optimize)
-    x8 4.86, x16 6.33 vs bicubic 6.76 / 9.13 (ratios 0.72 / 0.69); tolerance ~5 %."""
+    x8 5.04, x16 6.29 vs bicubic 6.76 / 9.13 (ratios 0.75 / 0.69); tolerance ~5 %."""
     from depthsmith.bench._sr_tasks import sr_degrade
     from depthsmith.datasets import load
 
@@ -375,3 +375,38 @@ def test_sr_task_cases(data_root):
     k = int(c.group[1:])
     assert c.inputs["guide"].shape[:2] == c.truth["gt"].shape
     assert c.inputs["depth"].shape == (c.truth["gt"].shape[0] // k, c.truth["gt"].shape[1] // k)
+
+
+def test_jbu_reference_weight(rng):
+    lr = rng.uniform(1, 20, (6, 7)).astype(np.float32)
+    g = _guide(rng, (24, 28))
+    base = joint_bilateral_upsample(lr, g, sigma_color=30.0)
+    ref = rng.uniform(1, 20, (24, 28)).astype(np.float32)
+    # a huge depth sigma makes the reference weight 1: the plain result
+    same = joint_bilateral_upsample(lr, g, sigma_color=30.0, reference=ref, sigma_depth=1e6)
+    np.testing.assert_allclose(same, base, atol=1e-4)
+    # a step the guide cannot see: the reference decides the side of every pixel
+    step = np.where(np.arange(7)[None, :] < 3, 10.0, 30.0).repeat(6, 0).astype(np.float32)
+    flat = np.full((24, 28, 3), 90, np.uint8)
+    truth = np.where(np.arange(28)[None, :] < 14, 10.0, 30.0).repeat(24, 0)
+    plain = joint_bilateral_upsample(step, flat, linear=False)
+    assert np.abs(plain - truth).max() > 5  # mixed across the step
+    out = joint_bilateral_upsample(step, flat, linear=False, reference=truth,
+                                   sigma_depth=2.0)
+    np.testing.assert_allclose(out, truth, atol=1e-4)
+    with pytest.raises(InputError, match="sigma_depth is required"):
+        joint_bilateral_upsample(lr, g, reference=ref)
+    with pytest.raises(InputError, match="reference shape"):
+        joint_bilateral_upsample(lr, g, reference=ref[:5], sigma_depth=1.0)
+
+
+def test_optimize_iterations_change_result_only_near_edges(rng):
+    d = np.full((12, 14), 10.0, np.float32)
+    d[:, 7:] = 30.0
+    g = np.zeros((96, 112, 3), np.uint8)
+    g[:, 56:] = 200
+    a = upsample(d, 8, g, method="optimize", iterations=0)
+    b = upsample(d, 8, g, method="optimize", iterations=2)
+    assert np.abs(a - b)[:, :40].max() < 1e-3 and np.abs(a - b)[:, 72:].max() < 1e-3
+    with pytest.raises(InputError, match="iterations must be an integer >= 0"):
+        upsample(d, 8, g, method="optimize", iterations=-1)

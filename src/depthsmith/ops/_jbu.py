@@ -22,7 +22,8 @@ def sample_centres(n_low: int, n_high: int) -> np.ndarray:
 
 def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
                              sigma_space: float = 0.5, sigma_color: float | None = None,
-                             linear: bool = True, ridge: float = 1.0) -> np.ndarray:
+                             linear: bool = True, ridge: float = 1.0, reference=None,
+                             sigma_depth: float | None = None) -> np.ndarray:
     """Upsample a low-res ``depth`` to the size of ``guide`` by joint bilateral weights.
 
     Every high-res pixel ``p`` gathers the low-res samples ``q`` of the
@@ -63,6 +64,11 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
         Slope regularisation of the plane fit (0: plain least squares). It damps the
         slopes fitted to one or two heavily weighted samples next to a depth edge, and
         leaves planes exact (their minmod slopes are their slopes).
+    reference : (H, W) array, optional
+        A current high-res estimate: each sample's weight is further multiplied by
+        ``exp(-(depth_q - reference_p)^2 / (2 sigma_depth^2))`` (a joint trilateral /
+        noise-aware weight [2]_), so samples from the other side of a depth edge that the
+        estimate already resolved stop leaking in. Needs ``sigma_depth`` (depth units).
 
     Returns
     -------
@@ -72,6 +78,8 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
     ----------
     .. [1] J. Kopf, M. F. Cohen, D. Lischinski and M. Uyttendaele, "Joint bilateral
        upsampling", ACM Transactions on Graphics (SIGGRAPH) 26(3), 2007.
+    .. [2] D. Chan, H. Buisman, C. Theobalt and S. Thrun, "A noise-aware filter for
+       real-time depth upsampling", ECCV Workshops (M2SFA2), 2008.
     """
     d = check_depth(depth)
     v = check_valid(valid, d, require_any=True)
@@ -91,8 +99,18 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
     if lrg.ndim == 2:
         lrg = lrg[:, :, None]
     dz = np.where(v, d, 0).astype(np.float32)
+    ref, inv2sd = None, 0.0
+    if reference is not None:
+        ref = check_depth(reference, "reference", allow_nonfinite=False)
+        if ref.shape != (H, W):
+            raise InputError(f"reference shape {ref.shape} does not match guide shape "
+                             f"{(H, W)}")
+        if sigma_depth is None:
+            raise InputError("sigma_depth is required with a reference (depth units)")
+        sd = check_positive(sigma_depth, "sigma_depth")
+        inv2sd = 1.0 / (2.0 * sd * sd)
     return _jbu(dz, v, g, np.ascontiguousarray(lrg, np.float32), int(radius),
-                1.0 / (2.0 * ss * ss), 1.0 / (2.0 * sc * sc), bool(linear), rg)
+                1.0 / (2.0 * ss * ss), 1.0 / (2.0 * sc * sc), bool(linear), rg, ref, inv2sd)
 
 
 def default_sigma_color(guide, base: float = 24.0) -> float:
@@ -173,11 +191,12 @@ def _axis_weights(n_high, n_low, radius, inv2ss):
 
 @nb.njit(cache=True, fastmath=True)
 def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2sc, lut,
-                linear, ridge, msy, msx):
+                linear, ridge, msy, msx, ref, inv2sd):
     H, W, C = guide.shape
     k = 2 * radius + 1
     out = np.empty((H, W), np.float32)
     scale = inv2sc * 256.0
+    use_ref = ref.shape[0] == H and ref.shape[1] == W
     nl = lut.shape[0] - 1
     for y in range(H):
         for x in range(W):
@@ -219,6 +238,9 @@ def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2s
                             t = guide[y, x, c] - lrguide[i, j, c]
                             dc += t * t
                     q = dc * scale
+                    if use_ref:
+                        t = lr[i, j] - ref[y, x]
+                        q += t * t * inv2sd * 256.0
                     idx = int(q) if q < nl else nl
                     wt = wsy * wsx * lut[idx] + 1e-30
                     z = lr[i, j]
@@ -259,11 +281,15 @@ def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2s
     return out
 
 
-def _jbu(lr, lrv, guide, lrguide, radius, inv2ss, inv2sc, linear, ridge):
+def _jbu(lr, lrv, guide, lrguide, radius, inv2ss, inv2sc, linear, ridge, ref=None,
+         inv2sd=0.0):
     H, W = guide.shape[:2]
     h, w = lr.shape
     fy0, wy, ay = _axis_weights(H, h, radius, inv2ss)
     fx0, wx, ax = _axis_weights(W, w, radius, inv2ss)
     msy, msx = minmod_slopes(lr, lrv)
+    if ref is None:
+        ref = np.empty((0, 0), np.float32)
     return _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2sc,
-                       _LUT, linear, ridge, msy, msx)
+                       _LUT, linear, ridge, msy, msx, np.ascontiguousarray(ref, np.float32),
+                       float(inv2sd))

@@ -220,7 +220,8 @@ def upsample_guided(depth, guide, *, size=None, valid=None, radius: int | None =
 
 def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float | None = None,
                       radius: int | None = None, eps: float | None = None,
-                      subsample: int = 2, planar: bool = False, lam: float = 0.0,
+                      subsample: int = 2, planar: bool = False, iterations: int = 1,
+                      sigma_depth: float | None = None, lam: float = 0.0,
                       sigma_smooth: float | None = None) -> np.ndarray:
     """Best classical quality: plane-fit joint bilateral upsampling, then edge refinement.
 
@@ -229,7 +230,10 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
     1. :func:`upsample_jbu` (color-weighted plane fit to the 3x3 nearest low-res
        samples), which places depth edges at color edges and keeps slanted planes planar;
        for factors >= 4 ``subsample`` it is evaluated directly on the stage-2 fitting
-       grid (the guide area-downsampled by ``subsample``), the only place stage 2 reads it;
+       grid (the guide area-downsampled by ``subsample``), the only place stage 2 reads it,
+       and then ``iterations`` times again with a depth-range weight against the current
+       stage-2 estimate (a noise-aware / trilateral JBU [5]_), which stops samples from the
+       far side of an already-resolved depth edge leaking in;
     2. a color guided filter [2]_ on that estimate with a small ``eps`` and a window of
        half the upsampling factor, which snaps the remaining mixed pixels along depth
        edges to the side whose color they share (the locally affine color model of [2]_),
@@ -254,6 +258,10 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
         ``(full range / 255)^2`` (1.0 for uint8)
     subsample : int            stage-2 coefficient grid reduction (1: exact guided filter)
     planar : bool              stage-2 plane-exact variant (see above)
+    iterations : int           stage-1 re-runs with the depth-range weight (grid path only,
+        i.e. factors >= 4 x subsample); 0 turns them off
+    sigma_depth : float, optional   their depth-range sigma in depth units; default 0.03
+        x the (1st-99th percentile) range of the valid low-res depth
     lam : float                stage-3 smoothness (0: stage 3 off, the default: on
         SR-MIDDLEBURY ``lam=10, sigma_smooth=4`` lowers the mean RMSE by ~1 % for ~40 %
         more time)
@@ -271,6 +279,8 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
     .. [3] K. He and J. Sun, "Fast guided filter", arXiv:1505.00996, 2015.
     .. [4] D. Min et al., "Fast global image smoothing based on weighted least squares",
        IEEE TIP 23(12), 2014.
+    .. [5] D. Chan, H. Buisman, C. Theobalt and S. Thrun, "A noise-aware filter for
+       real-time depth upsampling", ECCV Workshops, 2008.
     """
     d, v, g, sz = _prepare(depth, valid, guide, size, True, "optimize")
     if sz == d.shape:
@@ -289,9 +299,17 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
         # the plane-fit JBU costs s^2 times less there
         H, W = sz
         gl = cv2.resize(g, (W // s, H // s), interpolation=cv2.INTER_AREA)
-        ul = joint_bilateral_upsample(d, gl, valid=v, sigma_color=sc)
-        ul = _finish(ul, d, v, ul.shape)
-        u = fast_guided_upsample(ul, gl, g, radius=max(1, int(round(r / s))), eps=e)
+        rl = max(1, int(round(r / s)))
+        ul = _finish(joint_bilateral_upsample(d, gl, valid=v, sigma_color=sc), d, v, gl.shape[:2])
+        if int(iterations) != iterations or iterations < 0:
+            raise InputError(f"iterations must be an integer >= 0, got {iterations!r}")
+        if iterations:
+            sd = _sigma_depth(sigma_depth, d[v])
+        for _ in range(int(iterations)):
+            ql = fast_guided_upsample(ul, gl, gl, radius=rl, eps=e)
+            ul = _finish(joint_bilateral_upsample(d, gl, valid=v, sigma_color=sc, reference=ql,
+                                                  sigma_depth=sd), d, v, gl.shape[:2])
+        u = fast_guided_upsample(ul, gl, g, radius=rl, eps=e)
     else:
         u = upsample_jbu(d, guide, valid=v, sigma_color=sc)
         u = fast_guided_filter(u, g, radius=int(r), eps=e, subsample=s, planar=bool(planar))
@@ -300,6 +318,15 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
         u = fast_global_smoother(u, g, lam=lam, sigma_color=_sigma(sigma_smooth, guide, 8.0),
                                  valid=np.ones(sz, bool))
     return u.astype(np.float32)
+
+
+def _sigma_depth(value, samples, frac=0.03):
+    """Default depth-range sigma: ``frac`` x the 1st-99th percentile range of the samples."""
+    if value is not None:
+        return check_positive(value, "sigma_depth")
+    lo, hi = np.percentile(samples, [1, 99])
+    scale = max(float(hi - lo), 1e-6 * max(1.0, float(np.abs(samples).max())))
+    return frac * scale
 
 
 def auto_method(factor: float, has_guide: bool) -> str:
