@@ -291,6 +291,8 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
         raise InputError(f"radius must be an integer >= 1, got {radius!r}")
     if int(subsample) != subsample or subsample < 1:
         raise InputError(f"subsample must be an integer >= 1, got {subsample!r}")
+    if int(iterations) != iterations or iterations < 0:
+        raise InputError(f"iterations must be an integer >= 0, got {iterations!r}")
     e = _eps(eps, guide, 1.0 / 255.0)
     sc = _sigma(sigma_color, guide, 16.0)
     s = int(subsample)
@@ -301,8 +303,6 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
         gl = cv2.resize(g, (W // s, H // s), interpolation=cv2.INTER_AREA)
         rl = max(1, int(round(r / s)))
         ul = _finish(joint_bilateral_upsample(d, gl, valid=v, sigma_color=sc), d, v, gl.shape[:2])
-        if int(iterations) != iterations or iterations < 0:
-            raise InputError(f"iterations must be an integer >= 0, got {iterations!r}")
         if iterations:
             sd = _sigma_depth(sigma_depth, d[v])
         for _ in range(int(iterations)):
