@@ -8,6 +8,7 @@ from ._colorization import colorization_fill, colorization_system
 from ._fastguided import fast_guided_filter, fast_guided_upsample
 from ._guided import box_mean, guided_core, guided_filter
 from ._jbu import joint_bilateral_upsample, sample_centres
+from ._kernels import KERNELS, blur_kernel, kernel_std
 from ._normconv import gaussian_normconv, nearest_fill
 from ._pyramid_normconv import multiscale_normconv
 from ._solver import fast_global_smoother, fgs_normalized, fgs_weights
@@ -18,6 +19,7 @@ __all__ += ["guided_filter", "guided_core", "box_mean"]
 __all__ += ["colorization_fill", "colorization_system"]
 __all__ += ["joint_bilateral_upsample", "sample_centres", "fast_guided_filter",
             "fast_guided_upsample"]
+__all__ += ["KERNELS", "blur_kernel", "kernel_std"]
 __all__ += ["joint_bilateral_exact", "joint_bilateral_lattice", "permutohedral_filter",
             "fast_global_smoother", "fgs_normalized", "fgs_weights", "weighted_median"]
 __all__ += ["multiscale_normconv"]
