@@ -12,8 +12,9 @@ __all__ = ["guided"]
 
 def guided(depth, guide, *, valid=None, sigma_space: float = 8.0, sigma_color: float = 20.0,
            order: int = 1, ridge: float = 1.0, tau: float = 0.05, levels: int = 3,
-           refine_lam: float = 100.0, refine_sigma_color: float = 8.0,
-           refine_confidence: float = 0.1, keep_samples: bool = True):
+           refine_lam: float = 150.0, refine_sigma_color: float = 8.0,
+           refine_confidence: float = 0.1, refine_certainty: float = 1.0,
+           keep_samples: bool = True):
     """Dense depth from sparse samples steered by a color image.
 
     Each pixel gets the weighted local plane (order-1 normalized convolution) of the
@@ -23,8 +24,10 @@ def guided(depth, guide, *, valid=None, sigma_space: float = 8.0, sigma_color: f
     those samples. Where the color-weighted certainty is below ``tau`` the unguided fit on
     coarser grids blends in. The estimate is then refined edge-aware by the fast global
     smoother (weighted least squares along rows and columns, Min et al.) steered by the
-    guide, with data weight 1 on the samples and ``refine_confidence`` elsewhere, so the
-    fill follows the color edges between samples while the samples anchor it.
+    guide, with data weight 1 on the samples and, elsewhere, ``refine_confidence`` times the
+    color-weighted certainty of the first estimate (relative to ``refine_certainty``), so
+    regions no same-colored sample reached are filled by propagation along the colors while
+    the samples anchor the result.
 
     Parameters
     ----------
@@ -44,7 +47,10 @@ def guided(depth, guide, *, valid=None, sigma_space: float = 8.0, sigma_color: f
     refine_sigma_color : float
         Color scale of the refinement's edge weights, in guide units.
     refine_confidence : float
-        Data weight of the first estimate off the samples (samples have 1).
+        Data weight of a fully certain first estimate off the samples (samples have 1).
+    refine_certainty : float
+        Color-weighted certainty (sum of applicabilities) at which the first estimate gets
+        the full ``refine_confidence``; less certain estimates get proportionally less.
     keep_samples : bool
         Put the input samples back unchanged (default).
 
@@ -66,14 +72,16 @@ def guided(depth, guide, *, valid=None, sigma_space: float = 8.0, sigma_color: f
     if guide is None:
         raise InputError("guide is required by method 'guided': pass an (H, W, 3) image")
     g = check_guide(guide, d.shape)
-    out, _ = multiscale_normconv(d, g, valid=v, sigma_space=sigma_space,
+    out, cert = multiscale_normconv(d, g, valid=v, sigma_space=sigma_space,
                                  sigma_color=sigma_color, order=order, ridge=ridge, tau=tau,
                                  levels=levels)
     lam = check_positive(refine_lam, "refine_lam", allow_zero=True)
     if lam > 0:
         cb = check_positive(refine_confidence, "refine_confidence")
+        cref = check_positive(refine_certainty, "refine_certainty")
+        conf = np.where(v, 1.0, cb * np.clip(cert / cref, 0.0, 1.0)).astype(np.float32)
         est = fast_global_smoother(out, g, lam=lam, sigma_color=refine_sigma_color,
-                                   confidence=np.where(v, 1.0, cb).astype(np.float32))
+                                   confidence=conf)
         out = np.where(np.isfinite(est), est, out).astype(np.float32)
     if keep_samples:
         np.copyto(out, d, where=v)
