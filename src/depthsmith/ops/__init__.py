@@ -6,6 +6,7 @@ Tasks import from here, never from one another.
 from ._bilateral import joint_bilateral_exact, joint_bilateral_lattice, permutohedral_filter
 from ._colorization import colorization_fill, colorization_system
 from ._fastguided import fast_guided_filter, fast_guided_upsample
+from ._geodesic import geodesic_propagate, geodesic_two_layers
 from ._guided import box_mean, guided_core, guided_filter
 from ._jbu import joint_bilateral_upsample, sample_centres
 from ._kernels import KERNELS, blur_kernel, kernel_std
@@ -23,3 +24,4 @@ __all__ += ["KERNELS", "blur_kernel", "kernel_std"]
 __all__ += ["joint_bilateral_exact", "joint_bilateral_lattice", "permutohedral_filter",
             "fast_global_smoother", "fgs_normalized", "fgs_weights", "weighted_median"]
 __all__ += ["multiscale_normconv"]
+__all__ += ["geodesic_propagate", "geodesic_two_layers"]
