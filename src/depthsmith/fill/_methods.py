@@ -186,9 +186,9 @@ def background_fill(depth, guide=None, *, valid=None, disparity: bool = False,
 
     References
     ----------
-    .. [1] S. Birchfield and C. Tomasi / D. Scharstein and R. Szeliski, "A taxonomy and
-       evaluation of dense two-frame stereo correspondence algorithms", IJCV 2002
-       (occlusion filling from the background side).
+    .. [1] D. Scharstein and R. Szeliski, "A taxonomy and evaluation of dense two-frame
+       stereo correspondence algorithms", IJCV 2002 (occluded pixels filled from the
+       background side along the scanline).
     """
     d, v, g = prepare(depth, guide, valid)
     radius = int(check_positive(radius, "radius", allow_zero=True))
