@@ -157,16 +157,14 @@ def joint_bilateral_lattice(depth, guide, *, sigma_space: float = 3.0,
     dz, w = prepare_weights(d, valid, confidence)
     h, wd = d.shape
     nc = g.shape[2]
-    pos = np.empty((h * wd, 2 + nc), np.float32)
-    yy, xx = np.mgrid[0:h, 0:wd]
-    pos[:, 0] = (xx.ravel() / ss).astype(np.float32)
-    pos[:, 1] = (yy.ravel() / ss).astype(np.float32)
-    pos[:, 2:] = g.reshape(-1, nc) / sc
-    vals = np.empty((h * wd, 2), np.float32)
-    wf = w.ravel()
-    vals[:, 0] = dz.ravel() * wf
-    vals[:, 1] = wf
-    out2 = permutohedral_filter(pos, vals)
+    pos = np.empty((h, wd, 2 + nc), np.float32)
+    pos[:, :, 0] = (np.arange(wd, dtype=np.float32) / np.float32(ss))[None, :]
+    pos[:, :, 1] = (np.arange(h, dtype=np.float32) / np.float32(ss))[:, None]
+    np.multiply(g, np.float32(1.0 / sc), out=pos[:, :, 2:])
+    vals = np.empty((h, wd, 2), np.float32)
+    np.multiply(dz, w, out=vals[:, :, 0])
+    vals[:, :, 1] = w
+    out2 = permutohedral_filter(pos.reshape(h * wd, 2 + nc), vals.reshape(h * wd, 2))
     num, den = out2[:, 0].reshape(h, wd), out2[:, 1].reshape(h, wd)
     out = np.full(d.shape, np.nan, np.float32)
     ok = den > min_weight
@@ -179,15 +177,43 @@ def permutohedral_filter(positions: np.ndarray, values: np.ndarray) -> np.ndarra
 
     Splat, blur, slice on the permutohedral lattice; the output is not normalized (divide by
     a filtered homogeneous channel yourself). Lattice vertices are keyed by their integer
-    coordinates packed into one int64 (offset by the minimum, as few bits as the span needs)
-    and found through an open-addressing hash table.
+    coordinates packed into one int64 (offset by the minimum, as few bits as the span needs).
+    Four passes, each a tight loop:
+
+    1. embed: per point, the enclosing simplex (rounding + ranking) and barycentric weights;
+       the d + 1 vertex keys follow from the remainder-0 key by one add each;
+    2. insert + splat: an open-addressing hash table (a small direct-mapped cache of recent
+       keys in front of it) gives each distinct key a vertex index;
+    3. neighbours: along lattice axis j the neighbour of a vertex is at a constant key
+       offset, so one merge over the sorted keys finds them all (no hashing);
+    4. blur [1 2 1] / 4 along each axis, then slice with the stored weights.
     """
     p = np.ascontiguousarray(positions, np.float32)
     v = np.ascontiguousarray(values, np.float32)
     n, dim = p.shape
     d1 = dim + 1
-    # bound every elevated coordinate from the position ranges (interval arithmetic), so
-    # that the vertex keys can be packed before they are seen
+    lo, shifts = _key_layout(p)
+    ones = np.int64(np.sum(np.left_shift(np.int64(1), shifts)))
+    keys, bary = _embed(p, lo, shifts, ones)
+    # start small (about one vertex per 8 point-vertices); the table doubles when 5/8 full
+    cap = 1 << max(12, int(math.ceil(math.log2(max(n * d1 // 8, 1) + 1))))
+    vidx, verts, grid = _insert_splat(keys, bary, v, cap, 1 << 14)
+    del keys
+    # along axis j < d a neighbour differs by +1 in every coordinate and -(d+1) more in
+    # coordinate j (the last coordinate is implied by the zero sum): packed offsets
+    deltas = np.array([int(ones) - (d1 << int(sh)) for sh in shifts] + [int(ones)], np.int64)
+    nbr = _neighbours(verts, np.argsort(verts), deltas)
+    grid = _blur(grid, nbr)
+    return _slice(vidx, bary, grid)
+
+
+def _key_layout(p):
+    """Per key coordinate: the offset (minimum) and bit position of its packed field.
+
+    Every elevated coordinate is bounded from the position ranges (interval arithmetic),
+    so the vertex keys can be packed before they are seen."""
+    n, dim = p.shape
+    d1 = dim + 1
     scale = np.sqrt(2.0 / 3.0) * d1 / np.sqrt((np.arange(dim) + 1.0) * (np.arange(dim) + 2.0))
     pmin, pmax = _col_range(p)
     pmin = pmin * scale
@@ -208,15 +234,7 @@ def permutohedral_filter(positions: np.ndarray, values: np.ndarray) -> np.ndarra
         raise InputError("permutohedral lattice: the position span is too large to index "
                          f"({int(bits.sum())} bits); use larger sigmas or a smaller image")
     shifts = np.concatenate([[0], np.cumsum(bits)[:-1]]).astype(np.int64)
-    # start small (about one vertex per 8 point-vertices); the table doubles when 5/8 full
-    cap = 1 << max(12, int(math.ceil(math.log2(max(n * d1 // 8, 1) + 1))))
-    res = _embed_splat(p, v, lo, shifts, cap)
-    vidx, bary, verts, grid, table = res
-    ones = int(np.sum(np.left_shift(np.int64(1), shifts)))
-    steps = np.array([int(d1 << int(sh)) for sh in shifts] + [0], np.int64)
-    nbr = _neighbours(verts, table, np.int64(ones), steps)
-    grid = _blur(grid, nbr)
-    return _slice(vidx, bary, grid)
+    return lo, shifts
 
 
 @nb.njit(cache=True)
@@ -234,67 +252,50 @@ def _col_range(p):
     return lo, hi
 
 
-@nb.njit(cache=True)
-def _rehash(verts, nvert, cap):
-    table = np.full((cap, 2), -1, np.int64)  # (packed key, vertex index) per slot
-    mask = np.uint64(cap - 1)
-    for e in range(nvert):
-        hv = _mix(verts[e]) & mask
-        while table[hv, 0] >= 0:
-            hv = (hv + np.uint64(1)) & mask
-        table[hv, 0] = verts[e]
-        table[hv, 1] = e
-    return table
-
-
-@nb.njit(cache=True)
-def _embed_splat(pos, vals, lo, shifts, cap):
-    """Per point: enclosing simplex, packed vertex keys, hash insert, splat.
-
-    Returns (vertex index and barycentric weight per point-vertex, vertex keys, splatted
-    values, hash table); the open-addressing table doubles whenever it is 5/8 full."""
+@nb.njit(cache=True, fastmath=True)
+def _embed(pos, lo, shifts, ones):
+    """Packed keys of the d + 1 enclosing vertices (remainder 0..d) and barycentric weights."""
     n, dim = pos.shape
-    nv = vals.shape[1]
     d1 = dim + 1
     inv_std = math.sqrt(2.0 / 3.0) * d1
     scale = np.empty(dim)
     for i in range(dim):
         scale[i] = inv_std / math.sqrt((i + 1.0) * (i + 2.0))
     inv_d1 = 1.0 / d1
-    table = np.full((cap, 2), -1, np.int64)
-    mask = np.uint64(cap - 1)
-    max_vert = cap * 5 // 8
-    verts = np.empty(max_vert, np.int64)
-    grid = np.zeros((max_vert, nv), np.float32)
-    vidx = np.empty((n, d1), np.int32)
+    keys = np.empty((n, d1), np.int64)
     bw = np.empty((n, d1), np.float32)
+    step = np.zeros(d1, np.int64)  # key change when coordinate i drops by d1 (0: implied)
+    for i in range(dim):
+        step[i] = np.int64(d1) << shifts[i]
     elev = np.empty(d1)
     rem0 = np.empty(d1, np.int64)
-    rank = np.zeros(d1, np.int64)
-    bary = np.zeros(d1 + 1)
-    prev_key = np.full(d1, -1, np.int64)
-    prev_idx = np.zeros(d1, np.int64)
-    cur_key = np.empty(d1, np.int64)
-    cur_idx = np.empty(d1, np.int64)
-    nvert = 0
+    rank = np.empty(d1, np.int64)
+    bary = np.empty(d1 + 1)
+    who = np.empty(d1, np.int64)
     for k in range(n):
-        rank[:] = 0
-        bary[:] = 0.0
         sm = 0.0
         for i in range(dim, 0, -1):
             cf = pos[k, i - 1] * scale[i - 1]
             elev[i] = sm - i * cf
             sm += cf
         elev[0] = sm
+        # nearest remainder-0 point (coordinates multiples of d1), then fix the sum to 0
         s = 0
         for i in range(d1):
-            down = math.floor(elev[i] * inv_d1) * d1
-            rem0[i] = int(down) + d1 if down + d1 - elev[i] < elev[i] - down else int(down)
-            s += rem0[i]
-        s //= d1
+            t = elev[i] * inv_d1
+            dn = math.floor(t)
+            up = dn + 1.0
+            rr = np.int64(up) * d1 if up - t < t - dn else np.int64(dn) * d1
+            rem0[i] = rr
+            s += rr
+            rank[i] = 0
+            bary[i] = 0.0
+        bary[d1] = 0.0
+        s = s // d1
         for i in range(dim):
+            di = elev[i] - rem0[i]
             for j in range(i + 1, d1):
-                if elev[i] - rem0[i] < elev[j] - rem0[j]:
+                if di < elev[j] - rem0[j]:
                     rank[i] += 1
                 else:
                     rank[j] += 1
@@ -312,67 +313,98 @@ def _embed_splat(pos, vals, lo, shifts, cap):
                     rank[i] += d1 + s
                 else:
                     rank[i] += s
+        key = np.int64(0)
         for i in range(d1):
-            delta = (elev[i] - rem0[i]) / d1
+            delta = (elev[i] - rem0[i]) * inv_d1
             bary[dim - rank[i]] += delta
             bary[d1 - rank[i]] -= delta
+            who[rank[i]] = i
+            if i < dim:
+                key |= (rem0[i] - lo[i]) << shifts[i]
         bary[0] += 1.0 + bary[d1]
+        keys[k, 0] = key
+        bw[k, 0] = bary[0]
+        for r in range(1, d1):
+            # vertex r = rem0 + r, minus d1 on the coordinates of rank > d - r: one more
+            # coordinate (the one of rank d + 1 - r) drops by d1 at each step
+            key += ones - step[who[d1 - r]]
+            keys[k, r] = key
+            bw[k, r] = bary[r]
+    return keys, bw
+
+
+@nb.njit(cache=True)
+def _rehash(verts, nvert, cap):
+    table = np.full((cap, 2), -1, np.int64)  # (packed key, vertex index) per slot
+    mask = np.uint64(cap - 1)
+    for e in range(nvert):
+        hv = _mix(verts[e]) & mask
+        while table[hv, 0] >= 0:
+            hv = (hv + np.uint64(1)) & mask
+        table[hv, 0] = verts[e]
+        table[hv, 1] = e
+    return table
+
+
+@nb.njit(cache=True)
+def _insert_splat(keys, bw, vals, cap, csize):
+    """Vertex index per point-vertex (hash insert), vertex keys, splatted values.
+
+    A direct-mapped cache of ``csize`` recent keys sits in front of the open-addressing
+    table (neighbouring points share most of their vertices); the table doubles whenever
+    it is 5/8 full."""
+    n, d1 = keys.shape
+    nv = vals.shape[1]
+    table = np.full((cap, 2), -1, np.int64)
+    mask = np.uint64(cap - 1)
+    max_vert = cap * 5 // 8
+    verts = np.empty(max_vert, np.int64)
+    grid = np.zeros((max_vert, nv), np.float32)
+    vidx = np.empty((n, d1), np.int32)
+    ckey = np.full(csize, -1, np.int64)
+    cidx = np.zeros(csize, np.int64)
+    cmask = np.uint64(csize - 1)
+    nvert = 0
+    for k in range(n):
         for r in range(d1):
-            key = np.int64(0)
-            for i in range(dim):
-                kc = rem0[i] + (r if rank[i] <= dim - r else r - d1)
-                key |= (kc - lo[i]) << shifts[i]
-            # neighbouring pixels mostly share their simplex: try the previous point first
-            e = -1
-            for q in range(d1):
-                if prev_key[q] == key:
-                    e = prev_idx[q]
-                    break
-            if e >= 0:
-                cur_key[r] = key
-                cur_idx[r] = e
-                vidx[k, r] = e
-                wgt = np.float32(bary[r])
-                bw[k, r] = wgt
-                for c in range(nv):
-                    grid[e, c] += wgt * vals[k, c]
-                continue
-            hv = _mix(key) & mask
-            while True:
-                tk = table[hv, 0]
-                if tk == key:
-                    e = table[hv, 1]
-                    break
-                if tk < 0:
-                    verts[nvert] = key
-                    table[hv, 0] = key
-                    table[hv, 1] = nvert
-                    e = nvert
-                    nvert += 1
-                    if nvert >= max_vert:
-                        cap *= 2
-                        mask = np.uint64(cap - 1)
-                        max_vert = cap * 5 // 8
-                        nverts = np.empty(max_vert, np.int64)
-                        nverts[:nvert] = verts[:nvert]
-                        verts = nverts
-                        ngrid = np.zeros((max_vert, nv), np.float32)
-                        ngrid[:nvert] = grid[:nvert]
-                        grid = ngrid
-                        table = _rehash(verts, nvert, cap)
-                    break
-                hv = (hv + np.uint64(1)) & mask
-            cur_key[r] = key
-            cur_idx[r] = e
+            key = keys[k, r]
+            hm = _mix(key)
+            cs = hm & cmask
+            if ckey[cs] == key:
+                e = cidx[cs]
+            else:
+                hv = hm & mask
+                while True:
+                    tk = table[hv, 0]
+                    if tk == key:
+                        e = table[hv, 1]
+                        break
+                    if tk < 0:
+                        verts[nvert] = key
+                        table[hv, 0] = key
+                        table[hv, 1] = nvert
+                        e = nvert
+                        nvert += 1
+                        if nvert >= max_vert:
+                            cap *= 2
+                            mask = np.uint64(cap - 1)
+                            max_vert = cap * 5 // 8
+                            nverts = np.empty(max_vert, np.int64)
+                            nverts[:nvert] = verts[:nvert]
+                            verts = nverts
+                            ngrid = np.zeros((max_vert, nv), np.float32)
+                            ngrid[:nvert] = grid[:nvert]
+                            grid = ngrid
+                            table = _rehash(verts, nvert, cap)
+                        break
+                    hv = (hv + np.uint64(1)) & mask
+                ckey[cs] = key
+                cidx[cs] = e
             vidx[k, r] = e
-            wgt = np.float32(bary[r])
-            bw[k, r] = wgt
+            wgt = bw[k, r]
             for c in range(nv):
                 grid[e, c] += wgt * vals[k, c]
-        for r in range(d1):
-            prev_key[r] = cur_key[r]
-            prev_idx[r] = cur_idx[r]
-    return vidx, bw, verts[:nvert], grid[:nvert], table
+    return vidx, verts[:nvert], grid[:nvert]
 
 
 @nb.njit(cache=True, inline="always")
@@ -388,33 +420,33 @@ def _mix(x):
 
 
 @nb.njit(cache=True)
-def _neighbours(verts, table, ones, steps):
+def _neighbours(verts, order, deltas):
     """Index of each vertex's two neighbours along each of the d+1 lattice axes (-1: none).
 
-    Along axis j the neighbours differ by -/+1 in every coordinate and +/-(d+1) more in
-    coordinate j (j < d), i.e. packed offsets ``-/+ones +/- steps[j]``. Only the "+"
-    neighbour is looked up; the relation is symmetric, so it also fills that vertex's "-".
+    The "+" neighbour along axis j has key ``key + deltas[j]``; walking the sorted keys
+    with a second pointer at ``key + deltas[j]`` finds every pair in one linear merge, and
+    the relation is symmetric, so each pair also fills the other vertex's "-" neighbour.
     """
     nvert = verts.shape[0]
-    d1 = steps.shape[0]
-    cap = table.shape[0]
-    mask = np.uint64(cap - 1)
+    d1 = deltas.shape[0]
+    sv = np.empty(nvert, np.int64)
+    for i in range(nvert):
+        sv[i] = verts[order[i]]
     nbr = np.full((nvert, d1, 2), -1, np.int32)
-    for e in range(nvert):
-        base = verts[e]
-        for j in range(d1):
-            key = base + ones - steps[j]
-            hv = _mix(key) & mask
-            while True:
-                tk = table[hv, 0]
-                if tk == key:
-                    f = table[hv, 1]
-                    nbr[e, j, 1] = f
-                    nbr[f, j, 0] = e
-                    break
-                if tk < 0:
-                    break
-                hv = (hv + np.uint64(1)) & mask
+    for j in range(d1):
+        dl = deltas[j]
+        t = 0
+        for i in range(nvert):
+            target = sv[i] + dl
+            while t < nvert and sv[t] < target:
+                t += 1
+            if t == nvert:
+                break
+            if sv[t] == target:
+                e = order[i]
+                f = order[t]
+                nbr[e, j, 1] = f
+                nbr[f, j, 0] = e
     return nbr
 
 
