@@ -23,7 +23,8 @@ def sample_centres(n_low: int, n_high: int) -> np.ndarray:
 def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
                              sigma_space: float = 0.5, sigma_color: float | None = None,
                              linear: bool = True, ridge: float = 1.0, reference=None,
-                             sigma_depth: float | None = None) -> np.ndarray:
+                             sigma_depth: float | None = None,
+                             confidence=None, mask=None) -> np.ndarray:
     """Upsample a low-res ``depth`` to the size of ``guide`` by joint bilateral weights.
 
     Every high-res pixel ``p`` gathers the low-res samples ``q`` of the
@@ -69,10 +70,17 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
         ``exp(-(depth_q - reference_p)^2 / (2 sigma_depth^2))`` (a joint trilateral /
         noise-aware weight [2]_), so samples from the other side of a depth edge that the
         estimate already resolved stop leaking in. Needs ``sigma_depth`` (depth units).
+    confidence : (h, w) array, optional
+        Non-negative per-sample weights multiplying every other weight (0 removes a
+        sample, like ``valid=False``; a constant changes nothing).
+    mask : (H, W) bool array, optional
+        Evaluate only these output pixels (the others are NaN), e.g. a band around depth
+        edges when refining an estimate elsewhere kept as it is.
 
     Returns
     -------
-    (H, W) float32 array. Pixels whose window holds no valid sample are NaN.
+    (H, W) float32 array. Pixels whose window holds no valid sample (or with a non-zero
+    weight), and pixels outside ``mask``, are NaN.
 
     References
     ----------
@@ -109,8 +117,23 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
             raise InputError("sigma_depth is required with a reference (depth units)")
         sd = check_positive(sigma_depth, "sigma_depth")
         inv2sd = 1.0 / (2.0 * sd * sd)
+    conf = None
+    if confidence is not None:
+        conf = np.asarray(confidence, dtype=np.float32)
+        if conf.shape != (h, w):
+            raise InputError(f"confidence shape {conf.shape} does not match depth shape "
+                             f"{(h, w)}")
+        if not (np.isfinite(conf).all() and (conf >= 0).all()):
+            raise InputError("confidence must be finite and >= 0")
+    m = None
+    if mask is not None:
+        m = np.asarray(mask)
+        if m.dtype != bool or m.shape != (H, W):
+            raise InputError(f"mask must be a bool array of the guide's shape {(H, W)}, got "
+                             f"{m.dtype} {m.shape}")
     return _jbu(dz, v, g, np.ascontiguousarray(lrg, np.float32), int(radius),
-                1.0 / (2.0 * ss * ss), 1.0 / (2.0 * sc * sc), bool(linear), rg, ref, inv2sd)
+                1.0 / (2.0 * ss * ss), 1.0 / (2.0 * sc * sc), bool(linear), rg, ref, inv2sd,
+                conf, m)
 
 
 def default_sigma_color(guide, base: float = 24.0) -> float:
@@ -191,15 +214,20 @@ def _axis_weights(n_high, n_low, radius, inv2ss):
 
 @nb.njit(cache=True, fastmath=True)
 def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2sc, lut,
-                linear, ridge, msy, msx, ref, inv2sd):
+                linear, ridge, msy, msx, ref, inv2sd, conf, mask):
     H, W, C = guide.shape
     k = 2 * radius + 1
     out = np.empty((H, W), np.float32)
     scale = inv2sc * 256.0
     use_ref = ref.shape[0] == H and ref.shape[1] == W
+    use_conf = conf.shape[0] == lr.shape[0] and conf.shape[1] == lr.shape[1]
+    use_mask = mask.shape[0] == H and mask.shape[1] == W
     nl = lut.shape[0] - 1
     for y in range(H):
         for x in range(W):
+            if use_mask and not mask[y, x]:
+                out[y, x] = np.nan
+                continue
             g0 = guide[y, x, 0]
             g1 = guide[y, x, min(1, C - 1)]
             g2 = guide[y, x, min(2, C - 1)]
@@ -243,6 +271,8 @@ def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2s
                         q += t * t * inv2sd * 256.0
                     idx = int(q) if q < nl else nl
                     wt = wsy * wsx * lut[idx] + 1e-30
+                    if use_conf:
+                        wt *= conf[i, j]
                     z = lr[i, j]
                     s0 += wt
                     sz += wt * z
@@ -282,7 +312,7 @@ def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2s
 
 
 def _jbu(lr, lrv, guide, lrguide, radius, inv2ss, inv2sc, linear, ridge, ref=None,
-         inv2sd=0.0):
+         inv2sd=0.0, conf=None, mask=None):
     H, W = guide.shape[:2]
     h, w = lr.shape
     fy0, wy, ay = _axis_weights(H, h, radius, inv2ss)
@@ -290,6 +320,11 @@ def _jbu(lr, lrv, guide, lrguide, radius, inv2ss, inv2sc, linear, ridge, ref=Non
     msy, msx = minmod_slopes(lr, lrv)
     if ref is None:
         ref = np.empty((0, 0), np.float32)
+    if conf is None:
+        conf = np.empty((0, 0), np.float32)
+    if mask is None:
+        mask = np.empty((0, 0), np.bool_)
     return _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2sc,
                        _LUT, linear, ridge, msy, msx, np.ascontiguousarray(ref, np.float32),
-                       float(inv2sd))
+                       float(inv2sd), np.ascontiguousarray(conf, np.float32),
+                       np.ascontiguousarray(mask))

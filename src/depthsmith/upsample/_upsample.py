@@ -9,7 +9,6 @@ from .._validate import InputError, check_depth, check_guide, check_positive, ch
 from ..ops import (
     fast_global_smoother,
     fast_guided_filter,
-    fast_guided_upsample,
     guided_filter,
     joint_bilateral_upsample,
     nearest_fill,
@@ -225,23 +224,28 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
                       sigma_smooth: float | None = None) -> np.ndarray:
     """Best classical quality: plane-fit joint bilateral upsampling, then edge refinement.
 
-    Three stages, all at full resolution:
+    For factors >= ``4 * subsample`` (x8 and up by default), with a color guide:
 
-    1. :func:`upsample_jbu` (color-weighted plane fit to the 3x3 nearest low-res
-       samples), which places depth edges at color edges and keeps slanted planes planar;
-       for factors >= 4 ``subsample`` it is evaluated directly on the stage-2 fitting
-       grid (the guide area-downsampled by ``subsample``), the only place stage 2 reads it,
-       and then ``iterations`` times again with a depth-range weight against the current
-       stage-2 estimate (a noise-aware / trilateral JBU [5]_), which stops samples from the
-       far side of an already-resolved depth edge leaking in;
-    2. a color guided filter [2]_ on that estimate with a small ``eps`` and a window of
-       half the upsampling factor, which snaps the remaining mixed pixels along depth
-       edges to the side whose color they share (the locally affine color model of [2]_),
-       its coefficients fitted on a 2x subsampled grid (the fast guided filter [3]_);
-       ``planar=True`` adds the pixel coordinates as regressors so that planar depth stays
-       exactly planar (slower, and on SR-MIDDLEBURY ~1 % worse, so off by default);
-    3. optionally (``lam > 0``) the weighted-least-squares fast global smoother [4]_ with
-       the stage-2 result as data term, ``min sum (u - f)^2 + lam sum w_pq (u_p - u_q)^2``.
+    1. :func:`depthsmith.ops.joint_bilateral_upsample` (a color-weighted plane fit to the
+       3x3 nearest low-res samples [1]_, range sigma ``sigma_color``) evaluated on a grid
+       ``subsample`` times coarser than the output (the guide area-downsampled), a color
+       guided filter [2]_ there (window half the factor, small ``eps``), and a bilinear
+       resize to full resolution: a cheap estimate whose depth edges already follow the
+       color edges;
+    2. ``iterations`` times: in the band where that estimate varies by more than
+       ``0.6 sigma_depth`` within a quarter of the factor (around its depth edges, about a
+       third of the pixels), the plane-fit JBU again, now at full resolution and with a
+       depth-range weight against the estimate (a noise-aware / trilateral JBU [3]_), so
+       that the samples from the far side of a resolved depth edge, and the mixed samples
+       on it, stop leaking in; then the exact color guided filter [2]_ over the whole
+       image (window half the factor, small ``eps``), which snaps the remaining mixed
+       pixels to the side whose color they share.
+
+    Below that factor (or for a gray guide, or ``planar=True``) the JBU runs at full
+    resolution and the fast guided filter [4]_ (``subsample``) follows; ``planar=True``
+    adds the pixel coordinates as guided-filter regressors so that planar depth stays
+    exactly planar. Optionally (``lam > 0``) a last stage applies the weighted-least-
+    squares fast global smoother [5]_ with the result as data term.
 
     Parameters
     ----------
@@ -249,38 +253,40 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
     guide : (H, W[, 3]) array  high-res color guide; its size is the output size
     size : (H, W), optional    output size; must equal the guide's
     valid : (h, w) bool, optional   trusted samples (default finite & > 0); others unread
-    sigma_color : float, optional   stage-1 range sigma in guide units (default 16 for
-        uint8, i.e. 16 / 255 of the guide's range: sharper than ``jbu``'s 24, since stage 2
-        repairs what a tighter range kernel leaves)
-    radius : int, optional     stage-2 window half-width in output px; default half the
-        factor (at least 2)
-    eps : float, optional      stage-2 regularisation in squared guide units; default
+    sigma_color : float, optional   JBU range sigma in guide units (default 16 for uint8,
+        i.e. 16 / 255 of the guide's range)
+    radius : int, optional     guided-filter window half-width in output px; default half
+        the factor (at least 2)
+    eps : float, optional      guided-filter regularisation in squared guide units; default
         ``(full range / 255)^2`` (1.0 for uint8)
-    subsample : int            stage-2 coefficient grid reduction (1: exact guided filter)
-    planar : bool              stage-2 plane-exact variant (see above)
-    iterations : int           stage-1 re-runs with the depth-range weight (grid path only,
-        i.e. factors >= 4 x subsample); 0 turns them off
-    sigma_depth : float, optional   their depth-range sigma in depth units; default 0.03
+    subsample : int            grid reduction of stage 1 (1: everything at full resolution)
+    planar : bool              plane-exact guided filter (full-resolution path only)
+    iterations : int           stage-2 refinements (0: stage 1 and the guided filter only)
+    sigma_depth : float, optional   stage-2 depth-range sigma in depth units; default 0.05
         x the (1st-99th percentile) range of the valid low-res depth
-    lam : float                stage-3 smoothness (0: stage 3 off, the default: on
-        SR-MIDDLEBURY ``lam=10, sigma_smooth=4`` lowers the mean RMSE by ~1 % for ~40 %
-        more time)
-    sigma_smooth : float, optional   stage-3 edge-weight scale in guide units (default 8
-        for uint8)
+    lam : float                last-stage smoothness (0: off, the default)
+    sigma_smooth : float, optional   its edge-weight scale in guide units (default 8 for
+        uint8)
 
     Returns
     -------
     (H, W) float32, dense.
 
+    Notes
+    -----
+    On SR-MIDDLEBURY (docs/bench_upsample.md) stage 2 lowers the mean RMSE at x8 / x16 by
+    about 7 % / 3 % over stage 1 + guided filter for about twice the time; the band JBU
+    uses ``sigma_space=0.35`` sample spacings (tighter than the stage-1 0.5).
+
     References
     ----------
     .. [1] J. Kopf et al., "Joint bilateral upsampling", SIGGRAPH 2007.
     .. [2] K. He, J. Sun and X. Tang, "Guided image filtering", IEEE TPAMI 35(6), 2013.
-    .. [3] K. He and J. Sun, "Fast guided filter", arXiv:1505.00996, 2015.
-    .. [4] D. Min et al., "Fast global image smoothing based on weighted least squares",
-       IEEE TIP 23(12), 2014.
-    .. [5] D. Chan, H. Buisman, C. Theobalt and S. Thrun, "A noise-aware filter for
+    .. [3] D. Chan, H. Buisman, C. Theobalt and S. Thrun, "A noise-aware filter for
        real-time depth upsampling", ECCV Workshops, 2008.
+    .. [4] K. He and J. Sun, "Fast guided filter", arXiv:1505.00996, 2015.
+    .. [5] D. Min et al., "Fast global image smoothing based on weighted least squares",
+       IEEE TIP 23(12), 2014.
     """
     d, v, g, sz = _prepare(depth, valid, guide, size, True, "optimize")
     if sz == d.shape:
@@ -296,23 +302,30 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
     e = _eps(eps, guide, 1.0 / 255.0)
     sc = _sigma(sigma_color, guide, 16.0)
     s = int(subsample)
+    r = int(r)
     if s > 1 and f >= 4 * s and g.shape[2] == 3 and not planar:
-        # stage 1 directly on the stage-2 fitting grid: the fit only sees that grid, and
-        # the plane-fit JBU costs s^2 times less there
         H, W = sz
-        gl = cv2.resize(g, (W // s, H // s), interpolation=cv2.INTER_AREA)
+        gf = np.ascontiguousarray(g, np.float32)
+        gl = cv2.resize(gf, (W // s, H // s), interpolation=cv2.INTER_AREA)
         rl = max(1, int(round(r / s)))
         ul = _finish(joint_bilateral_upsample(d, gl, valid=v, sigma_color=sc), d, v, gl.shape[:2])
+        ql = cv2.ximgproc.guidedFilter(gl, ul, rl, e, -1)
+        u = cv2.resize(ql, (W, H), interpolation=cv2.INTER_LINEAR)
         if iterations:
-            sd = _sigma_depth(sigma_depth, d[v])
+            sd = _sigma_depth(sigma_depth, d[v], 0.05)
+            k = np.ones((2 * max(1, int(f // 4)) + 1,) * 2, np.uint8)
         for _ in range(int(iterations)):
-            ql = fast_guided_upsample(ul, gl, gl, radius=rl, eps=e)
-            ul = _finish(joint_bilateral_upsample(d, gl, valid=v, sigma_color=sc, reference=ql,
-                                                  sigma_depth=sd), d, v, gl.shape[:2])
-        u = fast_guided_upsample(ul, gl, g, radius=rl, eps=e)
+            band = (cv2.dilate(u, k) - cv2.erode(u, k)) > 0.6 * sd
+            if band.any():
+                t = joint_bilateral_upsample(d, gf, valid=v, sigma_color=sc, sigma_space=0.35,
+                                             reference=u, sigma_depth=sd, mask=band)
+                u = np.where(band & np.isfinite(t), t, u)
+            u = cv2.ximgproc.guidedFilter(gf, u, r, e, -1)
+        if not iterations:
+            u = cv2.ximgproc.guidedFilter(gf, u, r, e, -1)
     else:
         u = upsample_jbu(d, guide, valid=v, sigma_color=sc)
-        u = fast_guided_filter(u, g, radius=int(r), eps=e, subsample=s, planar=bool(planar))
+        u = fast_guided_filter(u, g, radius=r, eps=e, subsample=s, planar=bool(planar))
     lam = check_positive(lam, "lam", allow_zero=True)
     if lam > 0:
         u = fast_global_smoother(u, g, lam=lam, sigma_color=_sigma(sigma_smooth, guide, 8.0),
