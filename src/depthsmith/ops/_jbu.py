@@ -125,6 +125,10 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
                              f"{(h, w)}")
         if not (np.isfinite(conf).all() and (conf >= 0).all()):
             raise InputError("confidence must be finite and >= 0")
+        v = v & (conf > 0)  # zero confidence: never read (nor by the neighbours' slopes)
+        if not v.any():
+            raise InputError("confidence is 0 at every valid sample")
+        dz = np.where(v, d, 0).astype(np.float32)
     m = None
     if mask is not None:
         m = np.asarray(mask)
