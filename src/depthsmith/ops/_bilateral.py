@@ -254,7 +254,9 @@ def _col_range(p):
 
 @nb.njit(cache=True, fastmath=True)
 def _embed(pos, lo, shifts, ones):
-    """Packed keys of the d + 1 enclosing vertices (remainder 0..d) and barycentric weights."""
+    """Packed keys of the d + 1 enclosing vertices (remainder 0..d) and barycentric weights.
+
+    Branch-free rounding and ranking (the comparisons are data-dependent and mispredict)."""
     n, dim = pos.shape
     d1 = dim + 1
     inv_std = math.sqrt(2.0 / 3.0) * d1
@@ -264,10 +266,11 @@ def _embed(pos, lo, shifts, ones):
     inv_d1 = 1.0 / d1
     keys = np.empty((n, d1), np.int64)
     bw = np.empty((n, d1), np.float32)
-    step = np.zeros(d1, np.int64)  # key change when coordinate i drops by d1 (0: implied)
+    step = np.zeros(d1, np.int64)  # key change when coordinate i drops by d1 (d: implied)
     for i in range(dim):
         step[i] = np.int64(d1) << shifts[i]
     elev = np.empty(d1)
+    dif = np.empty(d1)
     rem0 = np.empty(d1, np.int64)
     rank = np.empty(d1, np.int64)
     bary = np.empty(d1 + 1)
@@ -279,48 +282,40 @@ def _embed(pos, lo, shifts, ones):
             elev[i] = sm - i * cf
             sm += cf
         elev[0] = sm
-        # nearest remainder-0 point (coordinates multiples of d1), then fix the sum to 0
-        s = 0
+        # nearest remainder-0 point (coordinates multiples of d1) ...
+        s = np.int64(0)
         for i in range(d1):
             t = elev[i] * inv_d1
             dn = math.floor(t)
-            up = dn + 1.0
-            rr = np.int64(up) * d1 if up - t < t - dn else np.int64(dn) * d1
+            rr = (np.int64(dn) + np.int64((dn + 1.0) - t < t - dn)) * d1
             rem0[i] = rr
+            dif[i] = elev[i] - rr
             s += rr
             rank[i] = 0
             bary[i] = 0.0
         bary[d1] = 0.0
         s = s // d1
         for i in range(dim):
-            di = elev[i] - rem0[i]
+            di = dif[i]
             for j in range(i + 1, d1):
-                if di < elev[j] - rem0[j]:
-                    rank[i] += 1
-                else:
-                    rank[j] += 1
-        if s > 0:
+                c = np.int64(di < dif[j])
+                rank[i] += c
+                rank[j] += 1 - c
+        # ... moved onto the hyperplane (coordinate sum 0) by shifting the extreme ranks
+        if s != 0:
             for i in range(d1):
-                if rank[i] >= d1 - s:
-                    rem0[i] -= d1
-                    rank[i] += s - d1
-                else:
-                    rank[i] += s
-        elif s < 0:
-            for i in range(d1):
-                if rank[i] < -s:
-                    rem0[i] += d1
-                    rank[i] += d1 + s
-                else:
-                    rank[i] += s
-        key = np.int64(0)
+                rk = rank[i] + s
+                fix = np.int64(rk < 0) - np.int64(rk >= d1)
+                rank[i] = rk + d1 * fix
+                rem0[i] += d1 * fix
         for i in range(d1):
             delta = (elev[i] - rem0[i]) * inv_d1
             bary[dim - rank[i]] += delta
             bary[d1 - rank[i]] -= delta
             who[rank[i]] = i
-            if i < dim:
-                key |= (rem0[i] - lo[i]) << shifts[i]
+        key = np.int64(0)
+        for i in range(dim):
+            key |= (rem0[i] - lo[i]) << shifts[i]
         bary[0] += 1.0 + bary[d1]
         keys[k, 0] = key
         bw[k, 0] = bary[0]
