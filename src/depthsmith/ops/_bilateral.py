@@ -178,15 +178,15 @@ def permutohedral_filter(positions: np.ndarray, values: np.ndarray) -> np.ndarra
     Splat, blur, slice on the permutohedral lattice; the output is not normalized (divide by
     a filtered homogeneous channel yourself). Lattice vertices are keyed by their integer
     coordinates packed into one int64 (offset by the minimum, as few bits as the span needs).
-    Four passes, each a tight loop:
+    Three passes, each a tight loop:
 
-    1. embed: per point, the enclosing simplex (rounding + ranking) and barycentric weights;
-       the d + 1 vertex keys follow from the remainder-0 key by one add each;
-    2. insert + splat: an open-addressing hash table (a small direct-mapped cache of recent
-       keys in front of it) gives each distinct key a vertex index;
-    3. neighbours: along lattice axis j the neighbour of a vertex is at a constant key
+    1. embed + insert + splat, per point: the enclosing simplex (rounding + ranking) and
+       barycentric weights; the d + 1 vertex keys follow from the remainder-0 key by one
+       add each; an open-addressing hash table (a small direct-mapped cache of recent keys
+       in front of it) gives each distinct key a vertex index;
+    2. neighbours: along lattice axis j the neighbour of a vertex is at a constant key
        offset, so one merge over the sorted keys finds them all (no hashing);
-    4. blur [1 2 1] / 4 along each axis, then slice with the stored weights.
+    3. blur [1 2 1] / 4 along each axis, then slice with the stored weights.
     """
     p = np.ascontiguousarray(positions, np.float32)
     v = np.ascontiguousarray(values, np.float32)
@@ -194,11 +194,9 @@ def permutohedral_filter(positions: np.ndarray, values: np.ndarray) -> np.ndarra
     d1 = dim + 1
     lo, shifts = _key_layout(p)
     ones = np.int64(np.sum(np.left_shift(np.int64(1), shifts)))
-    keys, bary = _embed(p, lo, shifts, ones)
     # start small (about one vertex per 8 point-vertices); the table doubles when 5/8 full
     cap = 1 << max(12, int(math.ceil(math.log2(max(n * d1 // 8, 1) + 1))))
-    vidx, verts, grid = _insert_splat(keys, bary, v, cap, 1 << 14)
-    del keys
+    vidx, bary, verts, grid = _embed_splat(p, v, lo, shifts, ones, cap, 1 << 14)
     # along axis j < d a neighbour differs by +1 in every coordinate and -(d+1) more in
     # coordinate j (the last coordinate is implied by the zero sum): packed offsets
     deltas = np.array([int(ones) - (d1 << int(sh)) for sh in shifts] + [int(ones)], np.int64)
@@ -253,10 +251,17 @@ def _col_range(p):
 
 
 @nb.njit(cache=True, fastmath=True)
-def _embed(pos, lo, shifts, ones):
-    """Packed keys of the d + 1 enclosing vertices (remainder 0..d) and barycentric weights.
+def _embed_splat(pos, vals, lo, shifts, ones, cap, csize):
+    """Per point: enclosing simplex, vertex keys, hash insert and splat, in one pass.
 
-    Branch-free rounding and ranking (the comparisons are data-dependent and mispredict)."""
+    Embedding: the nearest remainder-0 point and the ranking of the differences, branch-free
+    (the comparisons are data-dependent and would mispredict); the d + 1 vertex keys then
+    follow from the remainder-0 key by one add each. Insert: a direct-mapped cache of
+    ``csize`` recent keys sits in front of the open-addressing table (neighbouring points
+    share most of their vertices); the table doubles whenever it is 5/8 full.
+
+    Returns (vertex index and barycentric weight per point-vertex, vertex keys, splatted
+    values)."""
     n, dim = pos.shape
     d1 = dim + 1
     inv_std = math.sqrt(2.0 / 3.0) * d1
@@ -264,7 +269,8 @@ def _embed(pos, lo, shifts, ones):
     for i in range(dim):
         scale[i] = inv_std / math.sqrt((i + 1.0) * (i + 2.0))
     inv_d1 = 1.0 / d1
-    keys = np.empty((n, d1), np.int64)
+    nv = vals.shape[1]
+    keys = np.empty(d1, np.int64)
     bw = np.empty((n, d1), np.float32)
     step = np.zeros(d1, np.int64)  # key change when coordinate i drops by d1 (d: implied)
     for i in range(dim):
@@ -275,6 +281,16 @@ def _embed(pos, lo, shifts, ones):
     rank = np.empty(d1, np.int64)
     bary = np.empty(d1 + 1)
     who = np.empty(d1, np.int64)
+    table = np.full((cap, 2), -1, np.int64)
+    mask = np.uint64(cap - 1)
+    max_vert = cap * 5 // 8
+    verts = np.empty(max_vert, np.int64)
+    grid = np.zeros((max_vert, nv), np.float32)
+    vidx = np.empty((n, d1), np.int32)
+    ckey = np.full(csize, -1, np.int64)
+    cidx = np.zeros(csize, np.int64)
+    cmask = np.uint64(csize - 1)
+    nvert = 0
     for k in range(n):
         sm = 0.0
         for i in range(dim, 0, -1):
@@ -317,52 +333,16 @@ def _embed(pos, lo, shifts, ones):
         for i in range(dim):
             key |= (rem0[i] - lo[i]) << shifts[i]
         bary[0] += 1.0 + bary[d1]
-        keys[k, 0] = key
+        keys[0] = key
         bw[k, 0] = bary[0]
         for r in range(1, d1):
             # vertex r = rem0 + r, minus d1 on the coordinates of rank > d - r: one more
             # coordinate (the one of rank d + 1 - r) drops by d1 at each step
             key += ones - step[who[d1 - r]]
-            keys[k, r] = key
+            keys[r] = key
             bw[k, r] = bary[r]
-    return keys, bw
-
-
-@nb.njit(cache=True)
-def _rehash(verts, nvert, cap):
-    table = np.full((cap, 2), -1, np.int64)  # (packed key, vertex index) per slot
-    mask = np.uint64(cap - 1)
-    for e in range(nvert):
-        hv = _mix(verts[e]) & mask
-        while table[hv, 0] >= 0:
-            hv = (hv + np.uint64(1)) & mask
-        table[hv, 0] = verts[e]
-        table[hv, 1] = e
-    return table
-
-
-@nb.njit(cache=True)
-def _insert_splat(keys, bw, vals, cap, csize):
-    """Vertex index per point-vertex (hash insert), vertex keys, splatted values.
-
-    A direct-mapped cache of ``csize`` recent keys sits in front of the open-addressing
-    table (neighbouring points share most of their vertices); the table doubles whenever
-    it is 5/8 full."""
-    n, d1 = keys.shape
-    nv = vals.shape[1]
-    table = np.full((cap, 2), -1, np.int64)
-    mask = np.uint64(cap - 1)
-    max_vert = cap * 5 // 8
-    verts = np.empty(max_vert, np.int64)
-    grid = np.zeros((max_vert, nv), np.float32)
-    vidx = np.empty((n, d1), np.int32)
-    ckey = np.full(csize, -1, np.int64)
-    cidx = np.zeros(csize, np.int64)
-    cmask = np.uint64(csize - 1)
-    nvert = 0
-    for k in range(n):
         for r in range(d1):
-            key = keys[k, r]
+            key = keys[r]
             hm = _mix(key)
             cs = hm & cmask
             if ckey[cs] == key:
@@ -399,7 +379,20 @@ def _insert_splat(keys, bw, vals, cap, csize):
             wgt = bw[k, r]
             for c in range(nv):
                 grid[e, c] += wgt * vals[k, c]
-    return vidx, verts[:nvert], grid[:nvert]
+    return vidx, bw, verts[:nvert], grid[:nvert]
+
+
+@nb.njit(cache=True)
+def _rehash(verts, nvert, cap):
+    table = np.full((cap, 2), -1, np.int64)  # (packed key, vertex index) per slot
+    mask = np.uint64(cap - 1)
+    for e in range(nvert):
+        hv = _mix(verts[e]) & mask
+        while table[hv, 0] >= 0:
+            hv = (hv + np.uint64(1)) & mask
+        table[hv, 0] = verts[e]
+        table[hv, 1] = e
+    return table
 
 
 @nb.njit(cache=True, inline="always")
