@@ -348,7 +348,7 @@ def auto_method(factor: float, has_guide: bool) -> str:
     Without a guide: ``bicubic`` (nothing else is possible). With a guide: ``jbu`` below
     x4 and ``optimize`` from x4 on. On SR-MIDDLEBURY's protocol (docs/bench_upsample.md)
     ``optimize`` has the lowest mean RMSE of our methods and of the peers at x4, x8 and
-    x16 (at x8 and above in about half the joint bilateral filter peer's time), while at
+    x16 (at x8 and x16 in 0.75-0.86x of the joint bilateral filter peer's time), while at
     x2 and x3 its guided-filter stage no longer pays: mean RMSE x2 jbu 2.17 / optimize
     2.43 / bicubic 2.41, x3 2.849 / 2.845 / 3.64 (a tie; jbu is cheaper). Factor 1
     returns the input.
