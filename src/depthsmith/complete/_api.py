@@ -49,6 +49,20 @@ METHODS = {
 }
 
 
+def _check_guide_shape(guide, shape):
+    """Shape and dtype check of the guide without converting it (the method that uses the
+    guide validates its values; ``auto`` on dense input never reads it)."""
+    g = np.asarray(guide)
+    if g.ndim == 2 or g.ndim == 3 and g.shape[2] in (1, 3):
+        if g.dtype == bool or not (np.issubdtype(g.dtype, np.integer)
+                                   or np.issubdtype(g.dtype, np.floating)):
+            check_guide(g, shape)  # raises the standard dtype error
+        if g.shape[:2] != tuple(shape):
+            check_guide(g, shape)  # raises the standard shape error
+        return
+    check_guide(g, shape)
+
+
 def complete(depth, guide=None, *, valid=None, method: str = "auto", **params):
     """Sparse-to-dense depth completion.
 
@@ -82,7 +96,7 @@ def complete(depth, guide=None, *, valid=None, method: str = "auto", **params):
     d = check_depth(depth)
     v = check_valid(valid, d)
     if guide is not None:
-        check_guide(guide, d.shape)
+        _check_guide_shape(guide, d.shape)
     if method == "guided" and guide is None:
         raise InputError("method 'guided' needs a guide image: pass guide=(H, W, 3)")
     try:
