@@ -46,8 +46,8 @@ def _run(p, v, cap=None):
     ones = np.int64(np.sum(np.left_shift(np.int64(1), shifts)))
     n, dim = p.shape
     cap = cap or 1 << max(12, int(math.ceil(math.log2(max(n * (dim + 1) // 8, 1) + 1))))
-    vidx, bary, verts, grid = lat._embed_splat(p, np.ascontiguousarray(v, np.float32), lo,
-                                               shifts, ones, cap, 1 << 6)
+    vidx, bary, verts, grid, _ = lat._embed_splat(p, np.ascontiguousarray(v, np.float32), lo,
+                                                  shifts, ones, cap, 1 << 6)
     return lo, shifts, ones, vidx, bary, verts, grid
 
 
@@ -165,3 +165,14 @@ def test_fast_jbf_zero_confidence_pixels_are_never_read(rng):
     b = refine(np.where(conf == 0, 3.0, d), g, method="joint_bilateral", **kw)
     np.testing.assert_array_equal(a, b)
     assert np.nanmax(a) < 20
+
+
+def test_two_thread_split_matches_one_pass(monkeypatch):
+    rng = np.random.default_rng(7)
+    d, g = _blobs(rng, 150, 220)
+    kw = {"radius": 12, "sigma_space": 12.5, "sigma_color": 20.0, "fast": True}
+    monkeypatch.setattr(lat, "_SPLIT_MIN", 1 << 40)  # one pass, one table
+    one = refine(d, g, method="joint_bilateral", **kw)
+    monkeypatch.setattr(lat, "_SPLIT_MIN", 1000)  # two halves, two tables, merged
+    two = refine(d, g, method="joint_bilateral", **kw)
+    np.testing.assert_allclose(two, one, rtol=1e-5, atol=1e-5 * float(np.ptp(d)))

@@ -8,6 +8,8 @@ of a spatial and a range (guide color) Gaussian.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numba as nb
@@ -17,6 +19,8 @@ from .._validate import InputError, check_depth, check_guide, check_positive, ch
 
 __all__ = ["joint_bilateral_exact", "joint_bilateral_lattice", "prepare_weights",
            "guide_to_lab"]
+
+_SPLIT_MIN = 65536  # points from which the lattice embeds on two threads
 
 
 def guide_to_lab(guide: np.ndarray) -> np.ndarray:
@@ -194,15 +198,42 @@ def permutohedral_filter(positions: np.ndarray, values: np.ndarray) -> np.ndarra
     d1 = dim + 1
     lo, shifts = _key_layout(p)
     ones = np.int64(np.sum(np.left_shift(np.int64(1), shifts)))
-    # start small (about one vertex per 8 point-vertices); the table doubles when 5/8 full
-    cap = 1 << max(12, int(math.ceil(math.log2(max(n * d1 // 8, 1) + 1))))
-    vidx, bary, verts, grid = _embed_splat(p, v, lo, shifts, ones, cap, 1 << 14)
+    # two halves of the points are embedded and splatted on two threads, each into its own
+    # table; the second half's vertices are then renumbered into the first's
+    parts = 2 if (n >= _SPLIT_MIN and (os.cpu_count() or 1) >= 2) else 1
+    cuts = [n * i // parts for i in range(parts + 1)]
+
+    def embed(i):
+        m = cuts[i + 1] - cuts[i]
+        # start small (about one vertex per 8 point-vertices); doubles when 5/8 full
+        cap = 1 << max(12, int(math.ceil(math.log2(max(m * d1 // 8, 1) + 1))))
+        return _embed_splat(p[cuts[i]:cuts[i + 1]], v[cuts[i]:cuts[i + 1]], lo, shifts, ones,
+                            cap, 1 << 14)
+
+    if parts == 1:
+        res = [embed(0)]
+        verts, grid = res[0][2], res[0][3]
+    else:
+        with ThreadPoolExecutor(parts) as ex:
+            res = list(ex.map(embed, range(parts)))
+        (vid_a, bw_a, verts_a, grid_a, table_a), (vid_b, bw_b, verts_b, grid_b, _) = res
+        remap, verts, grid = _merge(verts_a, grid_a, table_a, verts_b, grid_b)
+        res[1] = (_renumber(vid_b, remap), bw_b)
     # along axis j < d a neighbour differs by +1 in every coordinate and -(d+1) more in
     # coordinate j (the last coordinate is implied by the zero sum): packed offsets
     deltas = np.array([int(ones) - (d1 << int(sh)) for sh in shifts] + [int(ones)], np.int64)
     nbr = _neighbours(verts, np.argsort(verts), deltas)
     grid = _blur(grid, nbr)
-    return _slice(vidx, bary, grid)
+    if parts == 1:
+        return _slice(res[0][0], res[0][1], grid)
+    out = np.empty((n, v.shape[1]), np.float32)
+
+    def slice_part(i):
+        out[cuts[i]:cuts[i + 1]] = _slice(res[i][0], res[i][1], grid)
+
+    with ThreadPoolExecutor(parts) as ex:
+        list(ex.map(slice_part, range(parts)))
+    return out
 
 
 def _key_layout(p):
@@ -250,7 +281,7 @@ def _col_range(p):
     return lo, hi
 
 
-@nb.njit(cache=True, fastmath=True)
+@nb.njit(cache=True, fastmath=True, nogil=True)
 def _embed_splat(pos, vals, lo, shifts, ones, cap, csize):
     """Per point: enclosing simplex, vertex keys, hash insert and splat, in one pass.
 
@@ -379,7 +410,7 @@ def _embed_splat(pos, vals, lo, shifts, ones, cap, csize):
             wgt = bw[k, r]
             for c in range(nv):
                 grid[e, c] += wgt * vals[k, c]
-    return vidx, bw, verts[:nvert], grid[:nvert]
+    return vidx, bw, verts[:nvert], grid[:nvert], table
 
 
 @nb.njit(cache=True)
@@ -395,6 +426,54 @@ def _rehash(verts, nvert, cap):
     return table
 
 
+@nb.njit(cache=True, nogil=True)
+def _merge(verts_a, grid_a, table_a, verts_b, grid_b):
+    """Union of two vertex sets: B's vertex numbers in the union (A's numbers kept), keys
+    and summed splats."""
+    na = verts_a.shape[0]
+    nb_ = verts_b.shape[0]
+    nv = grid_a.shape[1]
+    mask = np.uint64(table_a.shape[0] - 1)
+    remap = np.empty(nb_, np.int32)
+    new = 0
+    for e in range(nb_):
+        key = verts_b[e]
+        hv = _mix(key) & mask
+        f = -1
+        while True:
+            tk = table_a[hv, 0]
+            if tk == key:
+                f = table_a[hv, 1]
+                break
+            if tk < 0:
+                break
+            hv = (hv + np.uint64(1)) & mask
+        if f < 0:
+            f = na + new
+            new += 1
+        remap[e] = f
+    verts = np.empty(na + new, np.int64)
+    grid = np.zeros((na + new, nv), np.float32)
+    verts[:na] = verts_a
+    grid[:na] = grid_a
+    for e in range(nb_):
+        f = remap[e]
+        verts[f] = verts_b[e]
+        for c in range(nv):
+            grid[f, c] += grid_b[e, c]
+    return remap, verts, grid
+
+
+@nb.njit(cache=True, nogil=True)
+def _renumber(vidx, remap):
+    n, d1 = vidx.shape
+    out = np.empty_like(vidx)
+    for k in range(n):
+        for r in range(d1):
+            out[k, r] = remap[vidx[k, r]]
+    return out
+
+
 @nb.njit(cache=True, inline="always")
 def _mix(x):
     # splitmix64 finaliser: spreads the key's bits so the low ones index the table well
@@ -407,7 +486,7 @@ def _mix(x):
     return h
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, parallel=True)
 def _neighbours(verts, order, deltas):
     """Index of each vertex's two neighbours along each of the d+1 lattice axes (-1: none).
 
@@ -418,10 +497,10 @@ def _neighbours(verts, order, deltas):
     nvert = verts.shape[0]
     d1 = deltas.shape[0]
     sv = np.empty(nvert, np.int64)
-    for i in range(nvert):
+    for i in nb.prange(nvert):
         sv[i] = verts[order[i]]
     nbr = np.full((nvert, d1, 2), -1, np.int32)
-    for j in range(d1):
+    for j in nb.prange(d1):  # the axes write disjoint entries
         dl = deltas[j]
         t = 0
         for i in range(nvert):
@@ -438,14 +517,14 @@ def _neighbours(verts, order, deltas):
     return nbr
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, parallel=True)
 def _blur(grid, nbr):
     """[1 2 1] / 4 along each lattice axis in turn."""
     nvert, nv = grid.shape
     d1 = nbr.shape[1]
     tmp = np.empty_like(grid)
     for j in range(d1):
-        for e in range(nvert):
+        for e in nb.prange(nvert):
             a = nbr[e, j, 0]
             b = nbr[e, j, 1]
             for c in range(nv):
@@ -459,7 +538,7 @@ def _blur(grid, nbr):
     return grid
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _slice(vidx, bw, grid):
     n, d1 = vidx.shape
     nv = grid.shape[1]
