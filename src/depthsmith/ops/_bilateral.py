@@ -160,19 +160,40 @@ def joint_bilateral_lattice(depth, guide, *, sigma_space: float = 3.0,
     d, g, _, ss, sc = _check_common(depth, guide, 0, sigma_space, sigma_color, color_space)
     dz, w = prepare_weights(d, valid, confidence)
     h, wd = d.shape
+    pos, vals = _image_points(dz, w, g, 1.0 / ss, 1.0 / sc)
+    out2 = permutohedral_filter(pos, vals)
+    return _normalize(out2, h, wd, min_weight)
+
+
+@nb.njit(cache=True, parallel=True)
+def _image_points(dz, w, g, inv_ss, inv_sc):
+    """Lattice positions ``(x / ss, y / ss, I / sc)`` and values ``(w d, w)`` per pixel."""
+    h, wd = dz.shape
     nc = g.shape[2]
-    pos = np.empty((h, wd, 2 + nc), np.float32)
-    pos[:, :, 0] = (np.arange(wd, dtype=np.float32) / np.float32(ss))[None, :]
-    pos[:, :, 1] = (np.arange(h, dtype=np.float32) / np.float32(ss))[:, None]
-    np.multiply(g, np.float32(1.0 / sc), out=pos[:, :, 2:])
-    vals = np.empty((h, wd, 2), np.float32)
-    np.multiply(dz, w, out=vals[:, :, 0])
-    vals[:, :, 1] = w
-    out2 = permutohedral_filter(pos.reshape(h * wd, 2 + nc), vals.reshape(h * wd, 2))
-    num, den = out2[:, 0].reshape(h, wd), out2[:, 1].reshape(h, wd)
-    out = np.full(d.shape, np.nan, np.float32)
-    ok = den > min_weight
-    out[ok] = num[ok] / den[ok]
+    pos = np.empty((h * wd, 2 + nc), np.float32)
+    vals = np.empty((h * wd, 2), np.float32)
+    for y in nb.prange(h):
+        for x in range(wd):
+            k = y * wd + x
+            pos[k, 0] = x * inv_ss
+            pos[k, 1] = y * inv_ss
+            for c in range(nc):
+                pos[k, 2 + c] = g[y, x, c] * inv_sc
+            vals[k, 0] = dz[y, x] * w[y, x]
+            vals[k, 1] = w[y, x]
+    return pos, vals
+
+
+@nb.njit(cache=True, parallel=True)
+def _normalize(out2, h, wd, min_weight):
+    out = np.empty((h, wd), np.float32)
+    den = np.empty((h, wd), np.float32)
+    for y in nb.prange(h):
+        for x in range(wd):
+            k = y * wd + x
+            dd = out2[k, 1]
+            den[y, x] = dd
+            out[y, x] = out2[k, 0] / dd if dd > min_weight else np.nan
     return out, den
 
 
