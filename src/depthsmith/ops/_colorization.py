@@ -180,7 +180,10 @@ def _csr(st):
 
 @njit(cache=True)
 def _gs_outside(st, x, b, inside, forward):
-    """One in-place Gauss-Seidel sweep (raster or reverse order) over the pixels not ``inside``."""
+    """One in-place Gauss-Seidel sweep (raster or reverse order) over the pixels not ``inside``.
+
+    ``inside`` may be any bool mask: the pixels where it is True are left unchanged.
+    """
     h, w = x.shape
     n = h * w
     for i in range(n):
@@ -341,11 +344,12 @@ def _scatter(x, lin, vals):
 
 
 _ND_LEAF = 16  # pixels per nested-dissection leaf
+_BAND = 8  # px of known pixels relaxed around the holes after the first exchange
 
 
 def colorization_fill(depth, guide=None, *, valid=None, solver: str = "fast",
                       alpha: float = 1.0, overlap: int = 0, iterations: int = 12,
-                      tol: float = 1e-3):
+                      tol: float = 2e-3):
     """Fill holes of ``depth`` with the NYU-toolbox colorization (Levin et al., 2004).
 
     Parameters
@@ -360,11 +364,12 @@ def colorization_fill(depth, guide=None, *, valid=None, solver: str = "fast",
         ``"direct"``: ``scipy.sparse.linalg.spsolve`` on the whole system (the toolbox's
         backslash; slow). ``"fast"``: a block Gauss-Seidel (Schwarz) iteration on the same
         system. The rows of the invalid pixels (dilated by ``overlap`` px) form a
-        non-singular M-matrix that is factorised once by sparse LU without pivoting
-        (minimum-degree ordering of ``M + M^T``, SuperLU's symmetric mode, panel size 4,
-        measured ~15 % faster than the default on NYU frames); each iteration
-        solves them exactly for the current known-pixel values, then relaxes the known
-        pixels with a forward and a backward Gauss-Seidel sweep. Known rows are diagonally
+        non-singular M-matrix that is factorised once by sparse LU without pivoting, in a
+        geometric nested-dissection order (one-pixel separator lines; SuperLU's symmetric
+        mode, panel size 4: both measured faster than SuperLU's minimum-degree orderings
+        here); each iteration solves them exactly for the current known-pixel values, then
+        relaxes the known pixels with a forward and a backward Gauss-Seidel sweep (all of
+        them the first time, those within 8 px of the holes afterwards). Known rows are diagonally
         dominant 2:1 (data weight ``alpha`` = 1), so the exchange contracts the error by
         about 3x per iteration; it stops when the hole values change by less than ``tol``
         (relative RMS), which leaves them ~``tol / 2`` (relative RMS) from the direct
@@ -431,12 +436,18 @@ def _schwarz(st, b, d, v, overlap, iterations, tol):
     # M-matrix: no pivoting needed; the nested-dissection numbering is the elimination order
     lu = splu(m, permc_spec="NATURAL", diag_pivot_thresh=0.0,
               options={"SymmetricMode": True, "PanelSize": 4})
+    # after the first exchange only known pixels near the holes still move noticeably (the
+    # influence of a hole update decays ~2x per pixel in the 2:1 dominant known region)
+    import cv2
+
+    near = cv2.dilate(inside.view(np.uint8), np.ones((2 * _BAND + 1,) * 2, np.uint8))
+    frozen = (near == 0) | inside
     for it in range(iterations):
         sol = lu.solve(_inner_rhs(st, b, x, lin, count))
         change = _scatter(x, lin, sol)
         if it and change <= tol * tol * float(sol @ sol):
             break
         if it + 1 < iterations:
-            _gs_outside(st, x, b, inside, True)
-            _gs_outside(st, x, b, inside, False)
+            _gs_outside(st, x, b, inside if it == 0 else frozen, True)
+            _gs_outside(st, x, b, inside if it == 0 else frozen, False)
     return x
