@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from depthsmith._validate import InputError
 from depthsmith.complete import (
     METHODS,
     PRESETS,
@@ -380,3 +381,77 @@ def test_golden_kitti_frame(data_root):
         assert ours["mae"] < 1.03 * golden[c.group][1]
         assert ours["rmse"] < 0.8 * ip["rmse"] and ours["rmse"] < 0.8 * near["rmse"]
         assert ours["mae"] < 0.8 * ip["mae"]
+
+
+# -- range-weighted refit (normconv robust=...) ------------------------------------------
+
+def _brute_refit(est, d, m, sy, sx, sr, ridge, ry, rx):
+    h, w = d.shape
+    out = est.astype(np.float64).copy()
+    for y in range(h):
+        for x in range(w):
+            if m[y, x]:
+                continue
+            win = [(yy, xx) for yy in range(max(0, y - ry), min(h, y + ry + 1))
+                   for xx in range(max(0, x - rx), min(w, x + rx + 1)) if m[yy, xx]]
+            if not win:
+                continue
+            vals = np.array([d[p] for p in win], np.float64)
+            if not vals.max() - vals.min() > 2 * sr * vals.min():
+                continue
+            a = np.array([[1.0, xx - x, yy - y] for yy, xx in win])
+            r = vals - float(est[y, x])
+            wt = np.array([np.exp(-0.5 * ((yy - y) / sy) ** 2 - 0.5 * ((xx - x) / sx) ** 2)
+                           for yy, xx in win]) * np.exp(-0.5 * (r / (sr * est[y, x])) ** 2)
+            lhs = (a * wt[:, None]).T @ a + np.diag([0.0, ridge, ridge]) * wt.sum()
+            out[y, x] = np.linalg.solve(lhs, (a * wt[:, None]).T @ vals)[0]
+    return out
+
+
+def test_range_refit_matches_float64_bruteforce(rng):
+    from depthsmith.ops import range_refit
+
+    h, w = 18, 24
+    d = np.where(rng.random((h, w)) < 0.5, 2.0, 6.0) + rng.uniform(0, 0.2, (h, w))
+    d = d.astype(np.float32)
+    m = rng.random((h, w)) < 0.3
+    est = rng.uniform(2.0, 6.0, (h, w)).astype(np.float32)
+    out = range_refit(est, np.where(m, d, np.nan), valid=m, sigma_space=(1.3, 2.1),
+                      sigma_range=0.1, ridge=0.5)
+    ref = _brute_refit(est, d, m, 1.3, 2.1, 0.1, 0.5, 3, 5)
+    assert (np.abs(ref - est) > 1e-3).mean() > 0.3  # the refit did change many pixels
+    np.testing.assert_allclose(out, ref, rtol=1e-3, atol=1e-3)
+
+
+def test_robust_keeps_step_edge_layers(rng):
+    # two fronto-parallel layers 5 and 10 m, a vertical edge at x = 30; samples 25 %
+    d = np.where(np.arange(60)[None, :] < 30, 5.0, 10.0) * np.ones((40, 1))
+    d = d.astype(np.float32)
+    sp, m = _sparse(d, 0.25, rng)
+    plain = normconv(sp, valid=m)
+    rob = normconv(sp, valid=m, robust=0.05)
+    band = ~m & (np.abs(np.arange(60) - 29.5) < 4)[None, :] * np.ones((40, 1), bool)
+    err_plain = np.abs(plain - d)[band].mean()
+    err_rob = np.abs(rob - d)[band].mean()
+    assert err_rob < 0.6 * err_plain
+    # away from the edge nothing changes
+    far = np.abs(np.arange(60) - 29.5) > 12
+    np.testing.assert_array_equal(rob[:, far], plain[:, far])
+
+
+def test_robust_invariants_and_errors(rng):
+    from depthsmith.ops import range_refit
+
+    d = rng.uniform(2.0, 4.0, (30, 40)).astype(np.float32)
+    m = rng.random(d.shape) < 0.15
+    clean = normconv(np.where(m, d, 0), valid=m, robust=0.05)
+    poisoned = normconv(np.where(m, d, 1e9).astype(np.float32), valid=m, robust=0.05)
+    np.testing.assert_array_equal(clean, poisoned)
+    np.testing.assert_array_equal(clean[m], d[m])
+    c = np.full((30, 40), 3.0, np.float32)
+    np.testing.assert_allclose(normconv(np.where(m, c, 0), valid=m, robust=0.05), 3.0,
+                               rtol=1e-5)
+    with pytest.raises(InputError, match="estimate shape"):
+        range_refit(np.zeros((3, 3)), d, valid=m)
+    with pytest.raises(InputError, match="sigma_range"):
+        range_refit(d, d, valid=m, sigma_range=-1)

@@ -11,7 +11,7 @@ from ._guided import box_mean, guided_core, guided_filter
 from ._jbu import joint_bilateral_upsample, sample_centres
 from ._kernels import KERNELS, blur_kernel, kernel_std
 from ._normconv import gaussian_normconv, nearest_fill
-from ._pyramid_normconv import multiscale_normconv
+from ._pyramid_normconv import multiscale_normconv, range_refit
 from ._solver import fast_global_smoother, fgs_normalized, fgs_weights
 from ._wmedian import weighted_median
 
@@ -23,5 +23,5 @@ __all__ += ["joint_bilateral_upsample", "sample_centres", "fast_guided_filter",
 __all__ += ["KERNELS", "blur_kernel", "kernel_std"]
 __all__ += ["joint_bilateral_exact", "joint_bilateral_lattice", "permutohedral_filter",
             "fast_global_smoother", "fgs_normalized", "fgs_weights", "weighted_median"]
-__all__ += ["multiscale_normconv"]
+__all__ += ["multiscale_normconv", "range_refit"]
 __all__ += ["geodesic_propagate", "geodesic_two_layers"]
