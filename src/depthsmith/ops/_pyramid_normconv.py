@@ -419,13 +419,17 @@ def range_refit(estimate, depth, *, valid=None, sigma_space=(1.2, 2.5),
     ys, xs = np.nonzero(flag)
     out = np.array(e, np.float32, copy=True)
     dz = np.where(v, d, 0).astype(np.float32)
-    _range_refit(out, e.astype(np.float32), dz, v, ys.astype(np.int64), xs.astype(np.int64),
-                 ry, rx, 1.0 / (sy * sy), 1.0 / (sx * sx), sr, ridge)
+    # the samples row by row (CSR): a flagged pixel visits only the samples in its window
+    sy_, sx_ = np.nonzero(v)
+    row_ptr = np.searchsorted(sy_, np.arange(d.shape[0] + 1)).astype(np.int64)
+    _range_refit(out, e.astype(np.float32), dz, row_ptr, sx_.astype(np.int64),
+                 ys.astype(np.int64), xs.astype(np.int64), ry, rx, 1.0 / (sy * sy),
+                 1.0 / (sx * sx), sr, ridge)
     return out
 
 
 @nb.njit(cache=True, fastmath=True)
-def _range_refit(out, est, d, v, ys, xs, ry, rx, isy2, isx2, sr, ridge):
+def _range_refit(out, est, d, row_ptr, cols, ys, xs, ry, rx, isy2, isx2, sr, ridge):
     h, w = d.shape
     wy = np.empty(2 * ry + 1, np.float64)
     wx = np.empty(2 * rx + 1, np.float64)
@@ -442,22 +446,25 @@ def _range_refit(out, est, d, v, ys, xs, ry, rx, isy2, isx2, sr, ridge):
         isr = 1.0 / max((sr * ref) ** 2, 1e-30)
         s0 = s1 = su = sv = suu = suv = svv = sdu = sdv = 0.0
         for yy in range(max(0, y - ry), min(h, y + ry + 1)):
-            for xx in range(max(0, x - rx), min(w, x + rx + 1)):
-                if v[yy, xx]:
-                    dv = np.float64(d[yy, xx])
-                    r = dv - ref
-                    wt = wy[yy - y + ry] * wx[xx - x + rx] * math.exp(-0.5 * r * r * isr)
-                    u = np.float64(xx - x)
-                    q = np.float64(yy - y)
-                    s0 += wt
-                    s1 += wt * dv
-                    su += wt * u
-                    sv += wt * q
-                    suu += wt * u * u
-                    suv += wt * u * q
-                    svv += wt * q * q
-                    sdu += wt * dv * u
-                    sdv += wt * dv * q
+            a, b = row_ptr[yy], row_ptr[yy + 1]
+            j = a + np.searchsorted(cols[a:b], x - rx)
+            while j < b and cols[j] <= x + rx:
+                xx = cols[j]
+                j += 1
+                dv = np.float64(d[yy, xx])
+                r = dv - ref
+                wt = wy[yy - y + ry] * wx[xx - x + rx] * math.exp(-0.5 * r * r * isr)
+                u = np.float64(xx - x)
+                q = np.float64(yy - y)
+                s0 += wt
+                s1 += wt * dv
+                su += wt * u
+                sv += wt * q
+                suu += wt * u * u
+                suv += wt * u * q
+                svv += wt * q * q
+                sdu += wt * dv * u
+                sdv += wt * dv * q
         if s0 < 1e-6:
             continue
         a11 = suu + ridge * s0
