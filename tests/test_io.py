@@ -109,6 +109,15 @@ def test_write_is_atomic_and_leaves_no_temp_on_failure(tmp_path):
     assert os.listdir(tmp_path) == ["d.png"]
 
 
+def test_outputs_get_default_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        p = write_depth(tmp_path / "d.npy", np.ones((2, 2), np.float32))
+    finally:
+        os.umask(umask)
+    assert (p.stat().st_mode & 0o777) == 0o644
+
+
 def test_check_output_refuses_inputs_and_existing(tmp_path):
     f = tmp_path / "in.png"
     f.write_bytes(b"x")
