@@ -2,7 +2,10 @@
 COMPLETE-KITTI inputs: each round calls both on the same input back to back, so machine load
 hits both alike; prints the median per-round time ratio per pattern as a markdown table.
 
-Run: .venv/bin/python benchmarks/complete_speed.py [--rounds 15]
+Also prints the mean RMSE / MAE (mm) of both over the frames, so a non-default option can be
+judged in the same process: ``--param robust=0.05`` passes ``robust=0.05`` to complete().
+
+Run: .venv/bin/python benchmarks/complete_speed.py [--rounds 15] [--param NAME=VALUE ...]
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from depthsmith.bench._complete_tasks import COMPLETE_KITTI
+from depthsmith.bench._complete_tasks import COMPLETE_KITTI, _kitti_score
 from depthsmith.bench._core import machine
 from depthsmith.complete import complete, morphological
 from depthsmith.datasets import require_data_root
@@ -23,32 +26,49 @@ from depthsmith.datasets import require_data_root
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--param", action="append", default=[],
+                    help="NAME=VALUE (float) passed to complete(); repeatable")
     args = ap.parse_args()
+    params = {k: float(x) for k, x in (p.split("=", 1) for p in args.param)}
     root = require_data_root()
+    quality: dict = {}
     ratios: dict = {}
     ours_ms: dict = {}
     peer_ms: dict = {}
     for case in COMPLETE_KITTI.cases(root):
         d, g, v = case.inputs["depth"], case.inputs["guide"], case.inputs["valid"]
-        complete(d, g, valid=v)
-        morphological(d, valid=v, preset="paper")
+        ours = complete(d, g, valid=v, **params)
+        peer = morphological(d, valid=v, preset="paper")
+        q = quality.setdefault(case.group, {"ours": [], "peer": []})
+        q["ours"].append(_kitti_score(ours, case))
+        q["peer"].append(_kitti_score(peer, case))
         for _ in range(args.rounds):
             t0 = time.perf_counter()
             morphological(d, valid=v, preset="paper")
             t1 = time.perf_counter()
-            complete(d, g, valid=v)
+            complete(d, g, valid=v, **params)
             t2 = time.perf_counter()
             ratios.setdefault(case.group, []).append((t2 - t1) / (t1 - t0))
             ours_ms.setdefault(case.group, []).append(1000 * (t2 - t1) / case.megapixels)
             peer_ms.setdefault(case.group, []).append(1000 * (t1 - t0) / case.megapixels)
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print(f"### complete() default vs IP_Basic-style, interleaved ({date})\n")
-    print(f"Machine: {machine()}. {args.rounds} rounds per frame and pattern.\n")
-    print("| pattern | ours ms/MP (median) | IP_Basic-style ms/MP (median) | "
+    label = ", ".join(f"{k}={x:g}" for k, x in params.items()) or "default"
+    print(f"Machine: {machine()}. {args.rounds} rounds per frame and pattern. "
+          f"complete() parameters: {label}.\n")
+    print("| pattern | ours RMSE / MAE (mm) | IP_Basic-style RMSE / MAE | "
+          "ours ms/MP (median) | IP_Basic-style ms/MP (median) | "
           "median per-round ratio | rounds ours faster |")
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
+
+    def qm(rows, key):
+        return float(np.mean([r[key] for r in rows]))
+
     for grp, r in ratios.items():
-        print(f"| {grp} | {statistics.median(ours_ms[grp]):.1f} | "
+        q = quality[grp]
+        print(f"| {grp} | {qm(q['ours'], 'rmse'):.1f} / {qm(q['ours'], 'mae'):.1f} | "
+              f"{qm(q['peer'], 'rmse'):.1f} / {qm(q['peer'], 'mae'):.1f} | "
+              f"{statistics.median(ours_ms[grp]):.1f} | "
               f"{statistics.median(peer_ms[grp]):.1f} | {statistics.median(r):.2f}x | "
               f"{int(np.sum(np.array(r) < 1))}/{len(r)} |")
 
