@@ -10,7 +10,7 @@ import numpy as np
 
 __all__ = [
     "DepthsmithError", "InputError", "InputTypeError", "check_depth", "check_guide",
-    "check_valid", "default_valid", "check_positive", "as_rng",
+    "check_valid", "default_valid", "check_positive", "check_confidence", "as_rng",
 ]
 
 
@@ -117,6 +117,17 @@ def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
     if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
         raise InputError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
     return v
+
+
+def check_confidence(confidence, shape, dtype=np.float32) -> np.ndarray:
+    """Per-pixel confidence as a ``dtype`` array of ``shape``, finite and >= 0, or raise."""
+    c = np.asarray(confidence, dtype)
+    if c.shape != tuple(shape):
+        raise InputError(f"confidence shape {tuple(c.shape)} does not match depth shape "
+                         f"{tuple(shape)}")
+    if not np.isfinite(c).all() or (c < 0).any():
+        raise InputError("confidence must be finite and >= 0")
+    return c
 
 
 def as_rng(rng) -> np.random.Generator:

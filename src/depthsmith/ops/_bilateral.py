@@ -15,7 +15,14 @@ import cv2
 import numba as nb
 import numpy as np
 
-from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
+from .._validate import (
+    InputError,
+    check_confidence,
+    check_depth,
+    check_guide,
+    check_positive,
+    check_valid,
+)
 
 __all__ = ["joint_bilateral_exact", "joint_bilateral_lattice", "prepare_weights",
            "guide_to_lab"]
@@ -40,13 +47,7 @@ def prepare_weights(d: np.ndarray, valid, confidence) -> tuple[np.ndarray, np.nd
     v = check_valid(valid, d, require_any=False)
     w = v.astype(np.float32)
     if confidence is not None:
-        c = np.asarray(confidence, np.float32)
-        if c.shape != d.shape:
-            raise InputError(f"confidence shape {tuple(c.shape)} does not match depth shape "
-                             f"{tuple(d.shape)}")
-        if not np.isfinite(c).all() or (c < 0).any():
-            raise InputError("confidence must be finite and >= 0")
-        w *= c
+        w *= check_confidence(confidence, d.shape)
     dz = np.where(v, d, 0).astype(np.float32)
     return dz, np.ascontiguousarray(w)
 

@@ -6,7 +6,14 @@ import cv2
 import numba as nb
 import numpy as np
 
-from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
+from .._validate import (
+    InputError,
+    check_confidence,
+    check_depth,
+    check_guide,
+    check_positive,
+    check_valid,
+)
 
 __all__ = ["guided_filter", "guided_core", "box_mean"]
 
@@ -68,13 +75,7 @@ def guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0, valid=No
     e = check_positive(eps, "eps", allow_zero=True)
     c = v.astype(np.float64)
     if confidence is not None:
-        conf = np.asarray(confidence, np.float64)
-        if conf.shape != d.shape:
-            raise InputError(f"confidence shape {tuple(conf.shape)} does not match depth shape "
-                             f"{tuple(d.shape)}")
-        if not np.isfinite(conf).all() or (conf < 0).any():
-            raise InputError("confidence must be finite and >= 0")
-        c = c * conf
+        c = c * check_confidence(confidence, d.shape, np.float64)
     p = np.where(v, d, 0.0).astype(np.float32)
     return guided_core(p, g, c.astype(np.float32), r, e, min_weight)
 

@@ -6,7 +6,14 @@ import cv2
 import numba as nb
 import numpy as np
 
-from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
+from .._validate import (
+    InputError,
+    check_confidence,
+    check_depth,
+    check_guide,
+    check_positive,
+    check_valid,
+)
 
 __all__ = ["joint_bilateral_upsample", "sample_centres", "minmod_slopes"]
 
@@ -119,12 +126,7 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
         inv2sd = 1.0 / (2.0 * sd * sd)
     conf = None
     if confidence is not None:
-        conf = np.asarray(confidence, dtype=np.float32)
-        if conf.shape != (h, w):
-            raise InputError(f"confidence shape {conf.shape} does not match depth shape "
-                             f"{(h, w)}")
-        if not (np.isfinite(conf).all() and (conf >= 0).all()):
-            raise InputError("confidence must be finite and >= 0")
+        conf = check_confidence(confidence, (h, w))
         v = v & (conf > 0)  # zero confidence: never read (nor by the neighbours' slopes)
         if not v.any():
             raise InputError("confidence is 0 at every valid sample")
