@@ -8,7 +8,7 @@ from numba import njit
 
 from .._validate import check_positive
 from ..ops._geodesic import geodesic_two_layers
-from ._common import check_prefer, farness, prepare
+from ._common import _scan_ends, check_prefer, farness, prepare
 
 __all__ = ["guided_fill"]
 
@@ -18,27 +18,6 @@ def _border_seeds(valid):
     near = cv2.dilate(inv, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT,
                       borderValue=0) > 0
     return valid & near
-
-
-@njit(cache=True)
-def _scan_pick(f, valid):
-    """Per invalid pixel, the larger of its left/right nearest valid ``f`` (NaN: none)."""
-    h, w = f.shape
-    out = np.full((h, w), np.nan, np.float32)
-    for y in range(h):
-        last = np.nan
-        for x in range(w):
-            if valid[y, x]:
-                last = f[y, x]
-            else:
-                out[y, x] = last
-        last = np.nan
-        for x in range(w - 1, -1, -1):
-            if valid[y, x]:
-                last = f[y, x]
-            elif not np.isnan(last) and (np.isnan(out[y, x]) or last > out[y, x]):
-                out[y, x] = last
-    return out
 
 
 def _seed_cost(d, valid, seeds, prefer, disparity, tol, penalty):
@@ -55,7 +34,7 @@ def _seed_cost(d, valid, seeds, prefer, disparity, tol, penalty):
     if prefer == "near":
         f = -f
     f = np.ascontiguousarray(np.where(valid, f, 0), dtype=np.float32)
-    best = _scan_pick(f, valid)
+    best = np.fmax(*_scan_ends(f, valid))  # larger of the row's two nearest valid values
     best = np.where(np.isnan(best), -np.inf, best).astype(np.float32)
     ref = cv2.dilate(best, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT,
                      borderValue=-np.inf)
