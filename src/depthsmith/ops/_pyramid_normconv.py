@@ -228,6 +228,16 @@ def _separable(dz, c, ry, rx, sy, sx, order, clamp, binary=False):
 
 
 @nb.njit(cache=True, fastmath=True)
+def _gauss_taps(r, inv_sigma2):
+    """Unnormalised Gaussian taps exp(-t^2 / 2 sigma^2) for t in -r..r (float64)."""
+    out = np.empty(2 * r + 1, np.float64)
+    for i in range(2 * r + 1):
+        t = i - r
+        out[i] = math.exp(-0.5 * t * t * inv_sigma2)
+    return out
+
+
+@nb.njit(cache=True, fastmath=True)
 def _scatter(d, c, ys, xs, g, ry, rx, isy2, isx2, isc2, order):
     h, w = d.shape
     nacc = 9 if order == 1 else 2
@@ -235,14 +245,8 @@ def _scatter(d, c, ys, xs, g, ry, rx, isy2, isx2, isc2, order):
     acc = np.zeros((nacc, h, w), np.float32)
     lo = np.full((h, w), np.inf, np.float32)
     hi = np.full((h, w), -np.inf, np.float32)
-    wy = np.empty(2 * ry + 1, np.float32)
-    wx = np.empty(2 * rx + 1, np.float32)
-    for i in range(2 * ry + 1):
-        t = i - ry
-        wy[i] = math.exp(-0.5 * t * t * isy2)
-    for i in range(2 * rx + 1):
-        t = i - rx
-        wx[i] = math.exp(-0.5 * t * t * isx2)
+    wy = _gauss_taps(ry, isy2).astype(np.float32)
+    wx = _gauss_taps(rx, isx2).astype(np.float32)
     for k in range(ys.size):
         y = ys[k]
         x = xs[k]
@@ -431,14 +435,8 @@ def range_refit(estimate, depth, *, valid=None, sigma_space=(1.2, 2.5),
 @nb.njit(cache=True, fastmath=True)
 def _range_refit(out, est, d, row_ptr, cols, ys, xs, ry, rx, isy2, isx2, sr, ridge):
     h, w = d.shape
-    wy = np.empty(2 * ry + 1, np.float64)
-    wx = np.empty(2 * rx + 1, np.float64)
-    for i in range(2 * ry + 1):
-        t = i - ry
-        wy[i] = math.exp(-0.5 * t * t * isy2)
-    for i in range(2 * rx + 1):
-        t = i - rx
-        wx[i] = math.exp(-0.5 * t * t * isx2)
+    wy = _gauss_taps(ry, isy2)
+    wx = _gauss_taps(rx, isx2)
     for k in range(ys.size):
         y = ys[k]
         x = xs[k]
