@@ -71,6 +71,22 @@ def _pop4(keys, vals, size):
 
 
 @njit(cache=True)
+def _edge_cost(g, x, n, s, base, step, color_weight, seed_color_weight, inv_nc):
+    """Path cost of reaching pixel ``x`` from its neighbour ``n`` (cost ``base``), seed ``s``.
+
+    ``base + step (1 + color_weight |g_x - g_n|) + seed_color_weight |g_x - g_s|`` with
+    L1 color distances averaged over channels.
+    """
+    dc = 0.0
+    ds = 0.0
+    for ch in range(g.shape[1]):
+        gx = g[x, ch]
+        dc += abs(gx - g[n, ch])
+        ds += abs(gx - g[s, ch])
+    return base + step * (1.0 + color_weight * dc * inv_nc) + seed_color_weight * ds * inv_nc
+
+
+@njit(cache=True)
 def _geodesic(target, guide, seed_cost, color_weight, seed_color_weight, max_dist):
     h, w, nc = guide.shape
     n = h * w
@@ -130,14 +146,8 @@ def _geodesic(target, guide, seed_cost, color_weight, seed_color_weight, max_dis
             q = qy * w + qx
             if not tgt[q] or done[q]:
                 continue
-            dc = 0.0
-            ds = 0.0
-            for ch in range(nc):
-                gq = g[q, ch]
-                dc += abs(gq - g[p, ch])
-                ds += abs(gq - g[s, ch])
             step = sq2 if (dys[j] != 0 and dxs[j] != 0) else 1.0
-            nd = k + step * (1.0 + color_weight * dc * inv_nc) + seed_color_weight * ds * inv_nc
+            nd = _edge_cost(g, q, p, s, k, step, color_weight, seed_color_weight, inv_nc)
             if nd < dist[q]:
                 dist[q] = nd
                 src[q] = s
@@ -228,15 +238,9 @@ def _second_layer(target, guide, values, src, dist, tol, color_weight, seed_colo
                     s = s1[q]
                     if s < 0 or not _differs(val[s], val[s1[p]], tol):
                         continue
-                    dc = 0.0
-                    ds = 0.0
-                    for ch in range(nc):
-                        gp = g[p, ch]
-                        dc += abs(gp - g[q, ch])
-                        ds += abs(gp - g[s, ch])
                     step = sq2 if (dys[j] != 0 and dxs[j] != 0) else 1.0
-                    nd = d1[q] + step * (1.0 + color_weight * dc * inv_nc) \
-                        + seed_color_weight * ds * inv_nc
+                    nd = _edge_cost(g, p, q, s, d1[q], step, color_weight, seed_color_weight,
+                                    inv_nc)
                     if nd < d2[p] and nd < d1[p] + cutoff:
                         d2[p] = nd
                         s2[p] = s
@@ -262,14 +266,8 @@ def _second_layer(target, guide, values, src, dist, tol, color_weight, seed_colo
                 q = qy * w + qx
                 if not tgt[q] or s1[q] < 0 or not _differs(val[s], val[s1[q]], tol):
                     continue
-                dc = 0.0
-                ds = 0.0
-                for ch in range(nc):
-                    gq = g[q, ch]
-                    dc += abs(gq - g[p, ch])
-                    ds += abs(gq - g[s, ch])
                 step = sq2 if (dys[j] != 0 and dxs[j] != 0) else 1.0
-                nd = k + step * (1.0 + color_weight * dc * inv_nc) + seed_color_weight * ds * inv_nc
+                nd = _edge_cost(g, q, p, s, k, step, color_weight, seed_color_weight, inv_nc)
                 if nd < d2[q] and nd < d1[q] + cutoff:
                     d2[q] = nd
                     s2[q] = s
