@@ -57,16 +57,18 @@ def guide_gray(guide, shape) -> np.ndarray:
 
 
 @njit(cache=True)
-def _build_stencil(gray, known, alpha):
-    """(H, W, 3, 3) stencil of ``I - W + alpha*diag(known)``; [y, x, 1, 1] is the diagonal."""
+def _weight_args(gray, st):
+    """Fill ``st`` (H, W, 3, 3) with the exponents ``-(Y_r - Y_s)^2 / c_r`` (``-inf``: no entry)."""
     h, w = gray.shape
-    st = np.zeros((h, w, 3, 3))
     nb = np.empty(9)
     oy = np.empty(9, np.int64)
     ox = np.empty(9, np.int64)
     log001 = np.log(0.01)
     for y in range(h):
         for x in range(w):
+            for k in range(3):
+                for j in range(3):
+                    st[y, x, k, j] = -np.inf
             cur = gray[y, x]
             m = 0
             s1 = cur
@@ -97,13 +99,38 @@ def _build_stencil(gray, known, alpha):
                 csig = -mgv / log001
             if csig < 2e-6:
                 csig = 2e-6
+            for k in range(m):
+                st[y, x, oy[k], ox[k]] = -((nb[k] - cur) ** 2) / csig
+
+
+@njit(cache=True)
+def _normalise_rows(st, known, alpha):
+    """Turn the exponentiated weights of ``st`` into rows of ``I - W + alpha*diag(known)``."""
+    h, w = known.shape
+    for y in range(h):
+        for x in range(w):
+            st[y, x, 1, 1] = 0.0
             tot = 0.0
-            for k in range(m):
-                nb[k] = np.exp(-((nb[k] - cur) ** 2) / csig)
-                tot += nb[k]
-            for k in range(m):
-                st[y, x, oy[k], ox[k]] = -nb[k] / tot
+            for k in range(3):
+                for j in range(3):
+                    tot += st[y, x, k, j]
+            if tot > 0.0:
+                for k in range(3):
+                    for j in range(3):
+                        st[y, x, k, j] = -st[y, x, k, j] / tot
             st[y, x, 1, 1] = 1.0 + (alpha if known[y, x] else 0.0)
+
+
+def _build_stencil(gray, known, alpha):
+    """(H, W, 3, 3) stencil of ``I - W + alpha*diag(known)``; [y, x, 1, 1] is the diagonal.
+
+    The exponentials are taken by numpy over the whole array at once (vectorised), the rest
+    in two numba passes.
+    """
+    st = np.empty(gray.shape + (3, 3))
+    _weight_args(gray, st)
+    np.exp(st, out=st)
+    _normalise_rows(st, known, alpha)
     return st
 
 
@@ -206,28 +233,76 @@ def _gs_outside(st, x, b, inside, forward):
 
 
 @njit(cache=True)
+def _box_count(csum, y0, y1, x0, x1):
+    """Number of marked pixels in rows y0..y1-1, columns x0..x1-1 (summed-area table)."""
+    return csum[y1, x1] - csum[y0, x1] - csum[y1, x0] + csum[y0, x0]
+
+
+@njit(cache=True)
 def _nd_numbering(inside, leaf):
     """Number the ``inside`` pixels 0..count-1 in a geometric nested-dissection order.
 
-    The image rectangle is split recursively across its longer side by a one-pixel line (a
-    separator of the 3x3 stencil); both halves are numbered before the line, rectangles of at
-    most ``leaf`` pixels in raster order. Returns ``lin`` (-1 outside) and ``count``.
+    A rectangle is first shrunk to the bounding box of its ``inside`` pixels, then split by
+    a one-pixel row or column (a separator of the 3x3 stencil) chosen, among those away
+    from the box's ends by at least 10 % of its side, to minimise the ratio cut
+    ``|S| / (|A| |B|)`` (``|.|``: counts of ``inside`` pixels on the line and on each
+    side); both halves are numbered before the line. Boxes holding at most ``leaf``
+    ``inside`` pixels are numbered in raster order. Returns ``lin`` (-1 outside) and
+    ``count``.
     """
     h, w = inside.shape
+    csum = np.zeros((h + 1, w + 1), np.int64)
+    for y in range(h):
+        acc = 0
+        for x in range(w):
+            acc += inside[y, x]
+            csum[y + 1, x + 1] = csum[y, x + 1] + acc
     lin = np.full((h, w), -1, np.int64)
     cnt = 0
     stack = np.empty((4 * (h + w) + 64, 5), np.int64)
-    top = 0
     stack[0] = (0, h, 0, w, 0)
     top = 1
     while top > 0:
         top -= 1
         y0, y1, x0, x1, kind = stack[top]
-        hh = y1 - y0
-        ww = x1 - x0
-        if hh <= 0 or ww <= 0:
+        if y1 <= y0 or x1 <= x0:
             continue
-        if kind == 1 or hh * ww <= leaf:
+        c = _box_count(csum, y0, y1, x0, x1)
+        if c == 0:
+            continue
+        best = -1
+        axis = 0
+        if kind == 0 and c > leaf:
+            while _box_count(csum, y0, y0 + 1, x0, x1) == 0:
+                y0 += 1
+            while _box_count(csum, y1 - 1, y1, x0, x1) == 0:
+                y1 -= 1
+            while _box_count(csum, y0, y1, x0, x0 + 1) == 0:
+                x0 += 1
+            while _box_count(csum, y0, y1, x1 - 1, x1) == 0:
+                x1 -= 1
+            bestc = np.inf
+            for ax in range(2):
+                lo, hi = (y0, y1) if ax == 0 else (x0, x1)
+                span = hi - lo
+                if span < 3:
+                    continue
+                margin = max(1, span // 10)
+                mid = (lo + hi) // 2
+                for m in range(lo + margin, hi - margin):
+                    if ax == 0:
+                        s = _box_count(csum, m, m + 1, x0, x1)
+                        a = _box_count(csum, y0, m, x0, x1)
+                    else:
+                        s = _box_count(csum, y0, y1, m, m + 1)
+                        a = _box_count(csum, y0, y1, x0, m)
+                    bb = c - s - a
+                    cost = s / (max(a, 1) * max(bb, 1)) + 1e-12 * abs(m - mid)
+                    if cost < bestc:
+                        bestc = cost
+                        best = m
+                        axis = ax
+        if best < 0:
             # a separator line or a leaf: raster order
             for y in range(y0, y1):
                 for x in range(x0, x1):
@@ -235,13 +310,12 @@ def _nd_numbering(inside, leaf):
                         lin[y, x] = cnt
                         cnt += 1
             continue
-        if hh >= ww:
-            m = y0 + hh // 2
+        m = best
+        if axis == 0:
             stack[top] = (m, m + 1, x0, x1, 1)
             stack[top + 1] = (m + 1, y1, x0, x1, 0)
             stack[top + 2] = (y0, m, x0, x1, 0)
         else:
-            m = x0 + ww // 2
             stack[top] = (y0, y1, m, m + 1, 1)
             stack[top + 1] = (y0, y1, m + 1, x1, 0)
             stack[top + 2] = (y0, y1, x0, m, 0)
