@@ -27,9 +27,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--param", action="append", default=[],
-                    help="NAME=VALUE (float) passed to complete(); repeatable")
+                    help="NAME=VALUE (float or none) passed to complete(); repeatable")
     args = ap.parse_args()
-    params = {k: float(x) for k, x in (p.split("=", 1) for p in args.param)}
+    params = {k: None if x.lower() == "none" else float(x)
+              for k, x in (p.split("=", 1) for p in args.param)}
     root = require_data_root()
     quality: dict = {}
     ratios: dict = {}
@@ -53,7 +54,7 @@ def main() -> None:
             peer_ms.setdefault(case.group, []).append(1000 * (t1 - t0) / case.megapixels)
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print(f"### complete() default vs IP_Basic-style, interleaved ({date})\n")
-    label = ", ".join(f"{k}={x:g}" for k, x in params.items()) or "default"
+    label = ", ".join(f"{k}={x}" for k, x in params.items()) or "default"
     print(f"Machine: {machine()}. {args.rounds} rounds per frame and pattern. "
           f"complete() parameters: {label}.\n")
     print("| pattern | ours RMSE / MAE (mm) | IP_Basic-style RMSE / MAE | "

@@ -87,7 +87,7 @@ def test_guided_reproduces_plane_with_flat_guide(rng):
 
 # -- brute-force float64 reference of level 0 -------------------------------------------
 
-def _brute(d, c, g, sy, sx, sc, order, ridge, rf=2.0):
+def _brute(d, c, g, sy, sx, sc, order, ridge, rf=2.0, clamp=True):
     h, w = d.shape
     ry, rx = int(np.ceil(rf * sy)), int(np.ceil(rf * sx))
     est = np.full((h, w), np.nan)
@@ -117,7 +117,7 @@ def _brute(d, c, g, sy, sx, sc, order, ridge, rf=2.0):
                 continue
             m = (a * wv[:, None]).T @ a + np.diag([0.0, ridge * s0, ridge * s0])
             coef = np.linalg.lstsq(m, (a * wv[:, None]).T @ z, rcond=None)[0]
-            est[y, x] = np.clip(coef[0], z.min(), z.max())
+            est[y, x] = np.clip(coef[0], z.min(), z.max()) if clamp else coef[0]
     return est, cert
 
 
@@ -138,6 +138,72 @@ def test_level0_matches_float64_bruteforce(rng, order, color):
     ok = rcert > 1e-3
     assert ok.mean() > 0.9
     np.testing.assert_allclose(out[ok], ref[ok], rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_level0_unclamped_fused_matches_float64_bruteforce(rng, weighted):
+    # order 1 without clamp or color runs the fused one-pass kernel
+    h, w = 20, 26
+    d = rng.uniform(1.0, 5.0, (h, w)).astype(np.float32)
+    m = rng.random((h, w)) < 0.3
+    conf = rng.uniform(0.2, 2.0, (h, w)) if weighted else None
+    out, cert = multiscale_normconv(np.where(m, d, np.nan), valid=m, confidence=conf,
+                                    sigma_space=(1.3, 2.1), order=1, ridge=0.5, tau=1e-9,
+                                    levels=0, clamp=False)
+    c = m * (conf if weighted else 1.0)
+    ref, rcert = _brute(d, c, None, 1.3, 2.1, None, 1, 0.5, clamp=False)
+    np.testing.assert_allclose(cert, rcert, rtol=1e-4, atol=1e-6)
+    ok = rcert > 1e-3
+    assert ok.mean() > 0.9
+    np.testing.assert_allclose(out[ok], ref[ok], rtol=1e-3, atol=1e-3)
+
+
+def test_level0_robust_refit_matches_float64_bruteforce(rng):
+    h, w, sy, sx, sr, spread, ridge = 20, 26, 1.3, 2.1, 0.1, 0.05, 0.5
+    d = (np.where(rng.random((h, w)) < 0.5, 2.0, 6.0)
+         + rng.uniform(0, 0.2, (h, w))).astype(np.float32)
+    m = rng.random((h, w)) < 0.3
+    kw = dict(valid=m, sigma_space=(sy, sx), ridge=ridge, tau=1e-9, levels=0, clamp=False)
+    plain, _ = multiscale_normconv(np.where(m, d, np.nan), **kw)
+    out, _ = multiscale_normconv(np.where(m, d, np.nan), sigma_range=sr, edge_spread=spread,
+                                 **kw)
+    ry, rx = 3, 5
+    ref = plain.astype(np.float64)
+    flagged = 0
+    for y in range(h):
+        for x in range(w):
+            win = [(yy, xx) for yy in range(max(0, y - ry), min(h, y + ry + 1))
+                   for xx in range(max(0, x - rx), min(w, x + rx + 1)) if m[yy, xx]]
+            if not win:
+                continue
+            g = np.array([np.exp(-0.5 * ((yy - y) / sy) ** 2 - 0.5 * ((xx - x) / sx) ** 2)
+                          for yy, xx in win])
+            vals = np.array([d[p] for p in win], np.float64)
+            mu = (g * vals).sum() / g.sum()
+            if (g * (vals - mu) ** 2).sum() / g.sum() <= (spread * mu) ** 2:
+                continue
+            flagged += 1
+            e = float(plain[y, x])
+            wt = g * np.exp(-0.5 * ((vals - e) / (sr * e)) ** 2)
+            a = np.array([[1.0, xx - x, yy - y] for yy, xx in win])
+            lhs = (a * wt[:, None]).T @ a + np.diag([0.0, ridge, ridge]) * wt.sum()
+            ref[y, x] = np.linalg.solve(lhs, (a * wt[:, None]).T @ vals)[0]
+    assert flagged > 0.3 * h * w
+    assert (np.abs(ref - plain) > 1e-3).mean() > 0.3  # the refit did change many pixels
+    np.testing.assert_allclose(out, ref, rtol=1e-3, atol=1e-3)
+
+
+def test_normconv_default_reproduces_plane_with_refit(rng):
+    # a steep plane makes every window's spread exceed edge_spread: the refit runs and is
+    # still exact (a range-weighted plane fit of planar samples is the plane)
+    d = _plane(48, 64, a=0.5, b=0.3, c=5.0)
+    m = np.zeros(d.shape, bool)
+    m[::2, ::2] = True
+    out = normconv(np.where(m, d, np.nan), valid=m, keep_samples=False, ridge=0.0)
+    ref = normconv(np.where(m, d, np.nan), valid=m, keep_samples=False, ridge=0.0,
+                   robust=None)
+    assert not np.array_equal(out, ref)  # the refit ran somewhere
+    np.testing.assert_allclose(out[:47, :63], d[:47, :63], atol=2e-4)
 
 
 # -- invariants ------------------------------------------------------------------------
@@ -428,8 +494,8 @@ def test_robust_keeps_step_edge_layers(rng):
     d = np.where(np.arange(60)[None, :] < 30, 5.0, 10.0) * np.ones((40, 1))
     d = d.astype(np.float32)
     sp, m = _sparse(d, 0.25, rng)
-    plain = normconv(sp, valid=m)
-    rob = normconv(sp, valid=m, robust=0.05)
+    plain = normconv(sp, valid=m, robust=None)
+    rob = normconv(sp, valid=m)  # default robust=0.05
     band = ~m & (np.abs(np.arange(60) - 29.5) < 4)[None, :] * np.ones((40, 1), bool)
     err_plain = np.abs(plain - d)[band].mean()
     err_rob = np.abs(rob - d)[band].mean()

@@ -42,7 +42,8 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
                         sigma_space=(1.5, 2.5), order: int = 1, ridge: float = 1.0,
                         sigma_color: float | None = None, tau: float = 0.2,
                         clamp: bool = True, radius_factor: float = 2.0, levels: int = 3,
-                        coarse_order: int | None = None):
+                        coarse_order: int | None = None, sigma_range: float | None = None,
+                        edge_spread: float = 0.05):
     """Dense estimate from sparse samples by multi-scale normalized convolution.
 
     Parameters
@@ -78,6 +79,18 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
         cannot reach; below the coarsest an order-0 push-pull fills the rest.
     coarse_order : {0, 1}, optional
         Order of the fit on the coarser grids; default ``order``.
+    sigma_range : float, optional
+        Order 1 without color only; off by default. Relative range scale (0.05 = 5 % of
+        the depth) of one range-weighted refit at level-0 pixels whose window spans a depth
+        edge: there the plane is fitted again with each sample's applicability multiplied by
+        ``exp(-r^2 / (2 (sigma_range e)^2))``, ``r`` its difference from the first estimate
+        ``e`` (one iteration of an iteratively reweighted, Welsch M-estimator normalized
+        convolution, Holland & Welsch), so the layer the estimate leans to wins instead of
+        being averaged with the other.
+    edge_spread : float
+        With ``sigma_range``: a pixel is refitted where the applicability-weighted standard
+        deviation of its window's samples exceeds ``edge_spread`` times their weighted mean
+        (from one more moment of the same separable passes, so flagging is nearly free).
 
     Returns
     -------
@@ -93,10 +106,19 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
        CVPR 1993.
     .. [2] A. Eldesokey, M. Felsberg and F. S. Khan, "Propagating confidences through CNNs
        for sparse data regression", BMVC 2018.
+    .. [3] P. W. Holland and R. E. Welsch, "Robust regression using iteratively reweighted
+       least-squares", Communications in Statistics 6(9), 1977.
     """
     d = check_depth(depth)
     v = check_valid(valid, d)
     sy, sx = _sigma_pair(sigma_space)
+    if sigma_range is not None:
+        sr = check_positive(sigma_range, "sigma_range")
+        espread = check_positive(edge_spread, "edge_spread", allow_zero=True)
+        if order != 1 or sigma_color is not None or clamp:
+            raise InputError("sigma_range needs order=1, clamp=False and no sigma_color")
+    else:
+        sr = espread = 0.0
     if order not in (0, 1):
         raise InputError(f"order must be 0 or 1, got {order!r}")
     ridge = check_positive(ridge, "ridge", allow_zero=True)
@@ -135,6 +157,11 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
         ys, xs = np.nonzero(cc > 0)
         acc, lo, hi = _scatter(dzc, cc, ys.astype(np.int64), xs.astype(np.int64), g[sl], ry,
                                rx, 1.0 / (sy * sy), 1.0 / (sx * sx), isc2, order)
+    elif order == 1 and not clamp:
+        cert = np.zeros(d.shape, np.float32)
+        _fused_plane(dz, c, coarse, cert, _box(sl, d.shape), ry, rx, 1.0 / (sy * sy),
+                     1.0 / (sx * sx), ridge, tau, sr, espread)
+        return coarse, cert
     else:
         acc, lo, hi = _separable(dzc, cc, ry, rx, sy, sx, order, clamp, binary)
     est, cert_c = _solve(acc, lo, hi, np.ascontiguousarray(coarse[sl]), order, ridge, clamp,
@@ -157,30 +184,62 @@ def _support_box(c, ry, rx):
             slice(max(0, cols[0] - rx), min(w, cols[-1] + rx + 1)))
 
 
+def _box(sl, shape):
+    """(y0, y1, x0, x1) of a pair of slices from :func:`_support_box`."""
+    ys, xs = sl
+    return (ys.indices(shape[0])[0], ys.indices(shape[0])[1], xs.indices(shape[1])[0],
+            xs.indices(shape[1])[1])
+
+
 def _coarse(num, den, levels, ry, rx, sy, sx, order, ridge, clamp, tau):
     """Fallback for level 0: the same normalized convolution on 2x, 4x, ... coarser grids
-    of pushed-down (certainty x value, certainty) sums, each coarser level filling where the
-    finer one lacks certainty; an order-0 push-pull below the coarsest."""
-    nums, dens = [num.astype(np.float32)], [den.astype(np.float32)]
+    of pushed-down (certainty x value, certainty) sums (2 x 2 binning), each coarser level
+    filling where the finer one lacks certainty; an order-0 push-pull below the coarsest."""
+    nums, dens, vals = [num], [den], [None]
     for _ in range(levels):
         hh, ww = nums[-1].shape
         if min(hh, ww) < 4 * max(ry, rx):
             break
-        size = ((ww + 1) // 2, (hh + 1) // 2)
-        nums.append(cv2.resize(nums[-1], size, interpolation=cv2.INTER_AREA) * 4.0)
-        dens.append(cv2.resize(dens[-1], size, interpolation=cv2.INTER_AREA) * 4.0)
+        n2, c2, z2 = _halve(nums[-1], dens[-1])
+        nums.append(n2)
+        dens.append(c2)
+        vals.append(z2)
     out = _pyramid_fill(nums[-1], dens[-1])
     for lvl in range(len(nums) - 1, 0, -1):
-        n, c = nums[lvl], dens[lvl]
+        c = dens[lvl]
         sl = _support_box(c, ry, rx)
-        cc = c[sl]
-        dz = np.where(cc > 0, n[sl] / np.where(cc > 0, cc, 1.0), 0.0).astype(np.float32)
-        acc, lo, hi = _separable(dz, np.ascontiguousarray(cc), ry, rx, sy, sx, order, clamp)
-        out[sl] = _solve(acc, lo, hi, np.ascontiguousarray(out[sl]), order, ridge, clamp,
-                         tau)[0]
+        if order == 1 and not clamp:
+            _fused_plane(vals[lvl], c, out, np.zeros(c.shape, np.float32), _box(sl, c.shape),
+                         ry, rx, 1.0 / (sy * sy), 1.0 / (sx * sx), ridge, tau, 0.0, 0.0)
+        else:
+            zc, cc, oc = (np.ascontiguousarray(a[sl]) for a in (vals[lvl], c, out))
+            acc, lo, hi = _separable(zc, cc, ry, rx, sy, sx, order, clamp)
+            out[sl] = _solve(acc, lo, hi, oc, order, ridge, clamp, tau)[0]
         hh, ww = nums[lvl - 1].shape
         out = cv2.resize(out, (ww, hh), interpolation=cv2.INTER_LINEAR)
     return out
+
+
+@nb.njit(cache=True, fastmath=True)
+def _halve(num, den):
+    """2 x 2 sums of (certainty x value, certainty) (a short last row / column sums what it
+    has) and the normalized value num / den (0 where den is 0)."""
+    h, w = num.shape
+    h2 = (h + 1) // 2
+    w2 = (w + 1) // 2
+    n2 = np.zeros((h2, w2), np.float32)
+    c2 = np.zeros((h2, w2), np.float32)
+    z2 = np.zeros((h2, w2), np.float32)
+    for y in range(h):
+        yy = y // 2
+        for x in range(w):
+            n2[yy, x // 2] += num[y, x]
+            c2[yy, x // 2] += den[y, x]
+    for yy in range(h2):
+        for xx in range(w2):
+            if c2[yy, xx] > 0.0:
+                z2[yy, xx] = n2[yy, xx] / c2[yy, xx]
+    return n2, c2, z2
 
 
 def _separable(dz, c, ry, rx, sy, sx, order, clamp, binary=False):
@@ -320,6 +379,165 @@ def _solve(acc, lo, hi, coarse, order, ridge, clamp, tau):
             a = min(s0 / tau, 1.0)
             out[y, x] = a * c0 + (1.0 - a) * coarse[y, x]
     return out, cert
+
+
+@nb.njit(cache=True, fastmath=True)
+def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, ridge, tau, sr,
+                 spread):
+    """In place on ``out_full`` (holding the coarser estimate) and ``cert_full``, inside
+    ``box`` = (y0, y1, x0, x1): an order-1 level without color or clamp in one pass: the
+    separable moments of
+    :func:`_separable` (the horizontal pass scattered from the samples, the vertical pass
+    row by row with rows holding no sample skipped), the solve of :func:`_solve`, and, with
+    ``sr > 0``, the range-weighted refit of :func:`_refit_pixel` where the window's weighted
+    sample standard deviation exceeds ``spread`` times its weighted mean."""
+    y0, y1, x0, x1 = box
+    dz = dz_full[y0:y1, x0:x1]
+    c = c_full[y0:y1, x0:x1]
+    out = out_full[y0:y1, x0:x1]
+    cert = cert_full[y0:y1, x0:x1]
+    h = y1 - y0
+    w = x1 - x0
+    gy = _gauss_taps(ry, isy2).astype(np.float32)
+    gx = _gauss_taps(rx, isx2).astype(np.float32)
+    nh = 6 if sr > 0.0 else 5
+    hm = np.zeros((nh, h, w), np.float32)  # c g t^{0,1,2}, c d g t^{0,1}[, c d^2 g]
+    rowhas = np.zeros(h, np.bool_)
+    # the samples row by row (CSR) for the refit, which visits only its window's samples
+    row_ptr = np.zeros(h + 1, np.int64)
+    if nh == 6:
+        for y in range(h):
+            n = 0
+            for x in range(w):
+                if c[y, x] > 0.0:
+                    n += 1
+            row_ptr[y + 1] = row_ptr[y] + n
+    cols = np.empty(row_ptr[h], np.int64)
+    for y in range(h):
+        k = row_ptr[y]
+        for x in range(w):
+            ck = c[y, x]
+            if ck <= 0.0:
+                continue
+            if nh == 6:
+                cols[k] = x
+                k += 1
+            rowhas[y] = True
+            dv = dz[y, x]
+            for xx in range(max(0, x - rx), min(w, x + rx + 1)):
+                t = np.float32(x - xx)  # sample column relative to the target
+                wt = ck * gx[xx - x + rx]
+                wtt = wt * t
+                hm[0, y, xx] += wt
+                hm[1, y, xx] += wtt
+                hm[2, y, xx] += wtt * t
+                hm[3, y, xx] += wt * dv
+                hm[4, y, xx] += wtt * dv
+                if nh == 6:
+                    hm[5, y, xx] += wt * dv * dv
+    a = np.empty((nh + 4, w), np.float32)
+    sp2 = spread * spread
+    for y in range(h):
+        a[:] = 0.0
+        a0, a1, a2, a3, a4, a5, a6, a7, a8, a9 = (a[0], a[1], a[2], a[3], a[4], a[5], a[6],
+                                                  a[7], a[8], a[nh + 3])
+        for q in range(-ry, ry + 1):
+            yy = y + q
+            if yy < 0 or yy >= h or not rowhas[yy]:
+                continue
+            g0 = gy[q + ry]
+            g1 = g0 * np.float32(q)
+            g2 = g1 * np.float32(q)
+            h0, h1, h2, h3, h4 = hm[0, yy], hm[1, yy], hm[2, yy], hm[3, yy], hm[4, yy]
+            for x in range(w):
+                a0[x] += g0 * h0[x]
+                a1[x] += g0 * h3[x]
+                a2[x] += g0 * h1[x]
+                a3[x] += g1 * h0[x]
+                a4[x] += g0 * h2[x]
+                a5[x] += g1 * h1[x]
+                a6[x] += g2 * h0[x]
+                a7[x] += g0 * h4[x]
+                a8[x] += g1 * h3[x]
+            if nh == 6:
+                h5 = hm[5, yy]
+                for x in range(w):
+                    a9[x] += g0 * h5[x]
+        for x in range(w):
+            s0 = np.float64(a[0, x])
+            if s0 <= 1e-6:
+                continue  # out keeps the coarser estimate
+            cert[y, x] = s0
+            b0 = np.float64(a[1, x])
+            c0 = _plane0(s0, a[2, x], a[3, x], a[4, x], a[5, x], a[6, x], b0, a[7, x],
+                         a[8, x], ridge)
+            al = min(s0 / tau, 1.0)
+            e = al * c0 + (1.0 - al) * out[y, x]
+            if nh == 6:
+                mu = b0 / s0
+                if a[9, x] / s0 - mu * mu > sp2 * mu * mu:
+                    e = _refit_pixel(e, dz, c, row_ptr, cols, y, x, ry, rx, gy, gx, sr,
+                                     ridge)
+            out[y, x] = e
+
+
+@nb.njit(cache=True, fastmath=True)
+def _plane0(s0, a01, a02, a11, a12, a22, b0, b1, b2, ridge):
+    """Value at the origin of the ridge-regularised weighted plane from its moments."""
+    a01 = np.float64(a01)
+    a02 = np.float64(a02)
+    a11 = np.float64(a11) + ridge * s0
+    a12 = np.float64(a12)
+    a22 = np.float64(a22) + ridge * s0
+    b1 = np.float64(b1)
+    b2 = np.float64(b2)
+    m00 = a11 * a22 - a12 * a12
+    det = s0 * m00 - a01 * (a01 * a22 - a12 * a02) + a02 * (a01 * a12 - a11 * a02)
+    if abs(det) > 1e-9 * s0 * s0 * s0:
+        return (b0 * m00 - a01 * (b1 * a22 - a12 * b2) + a02 * (b1 * a12 - a11 * b2)) / det
+    return b0 / s0
+
+
+@nb.njit(cache=True, fastmath=True)
+def _refit_pixel(ref, d, c, row_ptr, cols, y, x, ry, rx, wy, wx, sr, ridge):
+    """One Welsch-weighted first-order fit at (y, x) around ``ref`` over the window's
+    samples (row-wise CSR ``row_ptr``, ``cols`` of ``c > 0``); ``ref`` itself when they carry
+    no weight."""
+    h = d.shape[0]
+    ref = np.float64(ref)
+    isr = 1.0 / max((sr * ref) ** 2, 1e-30)
+    s0 = s1 = su = sv = suu = suv = svv = sdu = sdv = 0.0
+    for yy in range(max(0, y - ry), min(h, y + ry + 1)):
+        q = np.float64(yy - y)
+        wq = np.float64(wy[yy - y + ry])
+        j, b = row_ptr[yy], row_ptr[yy + 1]
+        hi = b
+        while j < hi:  # first sample at column >= x - rx
+            mid = (j + hi) >> 1
+            if cols[mid] < x - rx:
+                j = mid + 1
+            else:
+                hi = mid
+        while j < b and cols[j] <= x + rx:
+            xx = cols[j]
+            j += 1
+            ck = c[yy, xx]
+            dv = np.float64(d[yy, xx])
+            r = dv - ref
+            wt = ck * wq * wx[xx - x + rx] * math.exp(-0.5 * r * r * isr)
+            u = np.float64(xx - x)
+            s0 += wt
+            s1 += wt * dv
+            su += wt * u
+            sv += wt * q
+            suu += wt * u * u
+            suv += wt * u * q
+            svv += wt * q * q
+            sdu += wt * dv * u
+            sdv += wt * dv * q
+    if s0 < 1e-6:
+        return ref
+    return _plane0(s0, su, sv, suu, suv, svv, s1, sdu, sdv, ridge)
 
 
 def _pyramid_fill(num, den):
