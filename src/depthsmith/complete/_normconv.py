@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .._validate import check_depth, check_valid
 from ..ops import multiscale_normconv
+from ..ops._pyramid_normconv import put_samples
 
 __all__ = ["normconv"]
 
@@ -81,5 +80,5 @@ def normconv(depth, guide=None, *, valid=None, sigma_space=(1.2, 2.5), order: in
                                  ridge=ridge, tau=tau, levels=levels, clamp=clamp,
                                  sigma_range=robust, edge_spread=edge_spread)
     if keep_samples:
-        np.copyto(out, d, where=v)
+        put_samples(out, d, v)
     return out

@@ -127,7 +127,7 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
     if int(levels) != levels or levels < 0:
         raise InputError(f"levels must be an integer >= 0, got {levels!r}")
     levels = int(levels)
-    c = v.astype(np.float32)
+    dz, c, box = _prepare(d, v)  # value (0 off the samples), certainty, samples' box
     if confidence is not None:
         conf = np.asarray(confidence, np.float32)
         if conf.shape != d.shape:
@@ -140,17 +140,44 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
         g = check_guide(guide, d.shape)
         isc2 = 1.0 / check_positive(sigma_color, "sigma_color") ** 2
     else:
-        g = np.zeros((d.shape[0], d.shape[1], 1), np.float32)
+        g = None
         isc2 = 0.0
-    dz = np.where(v, d, 0).astype(np.float32)
     ry = max(1, int(math.ceil(rf * sy)))
     rx = max(1, int(math.ceil(rf * sx)))
     corder = order if coarse_order is None else coarse_order
     if corder not in (0, 1):
         raise InputError(f"coarse_order must be 0 or 1, got {coarse_order!r}")
     binary = confidence is None  # c is the 0/1 mask and dz is 0 off it: c * dz == dz
-    coarse = _coarse(dz if binary else dz * c, c, levels, ry, rx, sy, sx, corder, ridge, clamp, tau)
-    # level 0 only where a sample is in reach (the bounding box of the samples + radius)
+    h, w = d.shape
+    if binary:
+        y0, y1, x0, x1 = box
+        sl = (slice(max(0, y0 - ry), min(h, y1 + ry)), slice(max(0, x0 - rx), min(w, x1 + rx)))
+    else:
+        sl = _support_box(c, ry, rx)
+    # box corners on the coarsest grid, so the pyramid bins the same pixels as uncropped
+    a = 1 << levels
+    sl = (slice(sl[0].start // a * a, min(h, -(-sl[0].stop // a) * a)),
+          slice(sl[1].start // a * a, min(w, -(-sl[1].stop // a) * a)))
+    if g is None and (sl[0].stop - sl[0].start < h or sl[1].stop - sl[1].start < w):
+        # without color everything runs inside the samples' box grown by the window radius;
+        # outside it each pixel takes the nearest box pixel's estimate (edge replication)
+        sub, cert_c = _levels(np.ascontiguousarray(dz[sl]), np.ascontiguousarray(c[sl]), None,
+                              binary, levels, ry, rx, sy, sx, order, corder, ridge, clamp, tau,
+                              isc2, sr, espread)
+        out = cv2.copyMakeBorder(sub, sl[0].start, h - sl[0].stop, sl[1].start,
+                                 w - sl[1].stop, cv2.BORDER_REPLICATE)
+        cert = np.zeros(d.shape, np.float32)
+        cert[sl] = cert_c
+        return out, cert
+    return _levels(dz, c, g, binary, levels, ry, rx, sy, sx, order, corder, ridge, clamp, tau,
+                   isc2, sr, espread)
+
+
+def _levels(dz, c, g, binary, levels, ry, rx, sy, sx, order, corder, ridge, clamp, tau, isc2,
+            sr, espread):
+    """The coarser levels, then level 0 where a sample is in reach."""
+    coarse = _coarse(dz if binary else dz * c, c, levels, ry, rx, sy, sx, corder, ridge,
+                     clamp, tau)
     sl = _support_box(c, ry, rx)
     dzc, cc = dz[sl], c[sl]
     if isc2 > 0.0:
@@ -158,8 +185,8 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
         acc, lo, hi = _scatter(dzc, cc, ys.astype(np.int64), xs.astype(np.int64), g[sl], ry,
                                rx, 1.0 / (sy * sy), 1.0 / (sx * sx), isc2, order)
     elif order == 1 and not clamp:
-        cert = np.zeros(d.shape, np.float32)
-        _fused_plane(dz, c, coarse, cert, _box(sl, d.shape), ry, rx, 1.0 / (sy * sy),
+        cert = np.zeros(dz.shape, np.float32)
+        _fused_plane(dz, c, coarse, cert, _box(sl, dz.shape), ry, rx, 1.0 / (sy * sy),
                      1.0 / (sx * sx), ridge, tau, sr, espread)
         return coarse, cert
     else:
@@ -168,7 +195,7 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
                          tau)
     out = coarse
     out[sl] = est
-    cert = np.zeros(d.shape, np.float32)
+    cert = np.zeros(dz.shape, np.float32)
     cert[sl] = cert_c
     return out, cert
 
@@ -182,6 +209,36 @@ def _support_box(c, ry, rx):
     h, w = c.shape
     return (slice(max(0, rows[0] - ry), min(h, rows[-1] + ry + 1)),
             slice(max(0, cols[0] - rx), min(w, cols[-1] + rx + 1)))
+
+
+@nb.njit(cache=True)
+def _prepare(d, v):
+    """One pass over the image: the samples' values (0 elsewhere), their 0/1 certainty, and
+    their bounding box (y0, y1, x0, x1), end-exclusive."""
+    h, w = d.shape
+    dz = np.zeros((h, w), np.float32)
+    c = np.zeros((h, w), np.float32)
+    y0, y1, x0, x1 = h, 0, w, 0
+    for y in range(h):
+        for x in range(w):
+            if v[y, x]:
+                dz[y, x] = d[y, x]
+                c[y, x] = 1.0
+                y0 = min(y0, y)
+                y1 = y + 1
+                x0 = min(x0, x)
+                x1 = max(x1, x + 1)
+    return dz, c, (y0, y1, x0, x1)
+
+
+@nb.njit(cache=True)
+def put_samples(out, d, v):
+    """In place: ``out[v] = d[v]`` (the input samples put back unchanged)."""
+    h, w = d.shape
+    for y in range(h):
+        for x in range(w):
+            if v[y, x]:
+                out[y, x] = d[y, x]
 
 
 def _box(sl, shape):
@@ -386,9 +443,9 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
                  spread):
     """In place on ``out_full`` (holding the coarser estimate) and ``cert_full``, inside
     ``box`` = (y0, y1, x0, x1): an order-1 level without color or clamp in one pass: the
-    separable moments of
-    :func:`_separable` (the horizontal pass scattered from the samples, the vertical pass
-    row by row with rows holding no sample skipped), the solve of :func:`_solve`, and, with
+    separable moments of :func:`_separable` (the horizontal pass scattered from the samples
+    into a ring buffer of the rows under the window, the vertical pass row by row with rows
+    holding no sample skipped), the solve of :func:`_solve`, and, with
     ``sr > 0``, the range-weighted refit of :func:`_refit_pixel` where the window's weighted
     sample standard deviation exceeds ``spread`` times its weighted mean."""
     y0, y1, x0, x1 = box
@@ -401,54 +458,63 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
     gy = _gauss_taps(ry, isy2).astype(np.float32)
     gx = _gauss_taps(rx, isx2).astype(np.float32)
     nh = 6 if sr > 0.0 else 5
-    hm = np.zeros((nh, h, w), np.float32)  # c g t^{0,1,2}, c d g t^{0,1}[, c d^2 g]
-    rowhas = np.zeros(h, np.bool_)
-    # the samples row by row (CSR) for the refit, which visits only its window's samples
+    # the samples row by row (CSR): the horizontal pass and the refit visit only them
     row_ptr = np.zeros(h + 1, np.int64)
-    if nh == 6:
-        for y in range(h):
-            n = 0
-            for x in range(w):
-                if c[y, x] > 0.0:
-                    n += 1
-            row_ptr[y + 1] = row_ptr[y] + n
+    for y in range(h):
+        n = 0
+        for x in range(w):
+            if c[y, x] > 0.0:
+                n += 1
+        row_ptr[y + 1] = row_ptr[y] + n
     cols = np.empty(row_ptr[h], np.int64)
     for y in range(h):
         k = row_ptr[y]
         for x in range(w):
-            ck = c[y, x]
-            if ck <= 0.0:
-                continue
-            if nh == 6:
+            if c[y, x] > 0.0:
                 cols[k] = x
                 k += 1
-            rowhas[y] = True
-            dv = dz[y, x]
-            for xx in range(max(0, x - rx), min(w, x + rx + 1)):
-                t = np.float32(x - xx)  # sample column relative to the target
-                wt = ck * gx[xx - x + rx]
-                wtt = wt * t
-                hm[0, y, xx] += wt
-                hm[1, y, xx] += wtt
-                hm[2, y, xx] += wtt * t
-                hm[3, y, xx] += wt * dv
-                hm[4, y, xx] += wtt * dv
-                if nh == 6:
-                    hm[5, y, xx] += wt * dv * dv
+    # horizontal moments of the 2 ry + 1 rows under the window, in a ring buffer:
+    # c g t^{0,1,2}, c d g t^{0,1}[, c d^2 g] with t the sample column relative to the target
+    nr = 2 * ry + 1
+    hm = np.zeros((nr, nh, w), np.float32)
     a = np.empty((nh + 4, w), np.float32)
     sp2 = spread * spread
+    ptr = np.empty(nr, np.int64)
+    done = 0  # rows [0, done) have had their horizontal pass
     for y in range(h):
+        while done < min(h, y + ry + 1):
+            hr = hm[done % nr]
+            hr[:] = 0.0
+            for j in range(row_ptr[done], row_ptr[done + 1]):
+                x = cols[j]
+                ck = c[done, x]
+                dv = dz[done, x]
+                for xx in range(max(0, x - rx), min(w, x + rx + 1)):
+                    t = np.float32(x - xx)
+                    wt = ck * gx[xx - x + rx]
+                    wtt = wt * t
+                    hr[0, xx] += wt
+                    hr[1, xx] += wtt
+                    hr[2, xx] += wtt * t
+                    hr[3, xx] += wt * dv
+                    hr[4, xx] += wtt * dv
+                    if nh == 6:
+                        hr[5, xx] += wt * dv * dv
+            done += 1
         a[:] = 0.0
+        for k in range(nr):
+            ptr[k] = row_ptr[min(max(y - ry + k, 0), h)]
         a0, a1, a2, a3, a4, a5, a6, a7, a8, a9 = (a[0], a[1], a[2], a[3], a[4], a[5], a[6],
                                                   a[7], a[8], a[nh + 3])
         for q in range(-ry, ry + 1):
             yy = y + q
-            if yy < 0 or yy >= h or not rowhas[yy]:
+            if yy < 0 or yy >= h or row_ptr[yy + 1] == row_ptr[yy]:
                 continue
             g0 = gy[q + ry]
             g1 = g0 * np.float32(q)
             g2 = g1 * np.float32(q)
-            h0, h1, h2, h3, h4 = hm[0, yy], hm[1, yy], hm[2, yy], hm[3, yy], hm[4, yy]
+            hr = hm[yy % nr]
+            h0, h1, h2, h3, h4 = hr[0], hr[1], hr[2], hr[3], hr[4]
             for x in range(w):
                 a0[x] += g0 * h0[x]
                 a1[x] += g0 * h3[x]
@@ -460,7 +526,7 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
                 a7[x] += g0 * h4[x]
                 a8[x] += g1 * h3[x]
             if nh == 6:
-                h5 = hm[5, yy]
+                h5 = hr[5]
                 for x in range(w):
                     a9[x] += g0 * h5[x]
         for x in range(w):
@@ -476,8 +542,8 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
             if nh == 6:
                 mu = b0 / s0
                 if a[9, x] / s0 - mu * mu > sp2 * mu * mu:
-                    e = _refit_pixel(e, dz, c, row_ptr, cols, y, x, ry, rx, gy, gx, sr,
-                                     ridge)
+                    e = _refit_pixel(e, dz, c, row_ptr, cols, ptr, y, x, ry, rx, gy, gx,
+                                     sr, ridge)
             out[y, x] = e
 
 
@@ -499,10 +565,11 @@ def _plane0(s0, a01, a02, a11, a12, a22, b0, b1, b2, ridge):
 
 
 @nb.njit(cache=True, fastmath=True)
-def _refit_pixel(ref, d, c, row_ptr, cols, y, x, ry, rx, wy, wx, sr, ridge):
+def _refit_pixel(ref, d, c, row_ptr, cols, ptr, y, x, ry, rx, wy, wx, sr, ridge):
     """One Welsch-weighted first-order fit at (y, x) around ``ref`` over the window's
     samples (row-wise CSR ``row_ptr``, ``cols`` of ``c > 0``); ``ref`` itself when they carry
-    no weight."""
+    no weight. ``ptr[k]`` is a cursor into row ``y - ry + k``, advanced in place (the caller
+    visits the pixels of a row left to right)."""
     h = d.shape[0]
     ref = np.float64(ref)
     isr = 1.0 / max((sr * ref) ** 2, 1e-30)
@@ -510,14 +577,11 @@ def _refit_pixel(ref, d, c, row_ptr, cols, y, x, ry, rx, wy, wx, sr, ridge):
     for yy in range(max(0, y - ry), min(h, y + ry + 1)):
         q = np.float64(yy - y)
         wq = np.float64(wy[yy - y + ry])
-        j, b = row_ptr[yy], row_ptr[yy + 1]
-        hi = b
-        while j < hi:  # first sample at column >= x - rx
-            mid = (j + hi) >> 1
-            if cols[mid] < x - rx:
-                j = mid + 1
-            else:
-                hi = mid
+        b = row_ptr[yy + 1]
+        j = ptr[yy - y + ry]
+        while j < b and cols[j] < x - rx:  # first sample at column >= x - rx
+            j += 1
+        ptr[yy - y + ry] = j
         while j < b and cols[j] <= x + rx:
             xx = cols[j]
             j += 1
