@@ -193,6 +193,22 @@ def test_level0_robust_refit_matches_float64_bruteforce(rng):
     np.testing.assert_allclose(out, ref, rtol=1e-3, atol=1e-3)
 
 
+def test_normconv_outside_samples_box_replicates_edge(rng):
+    # samples only in rows 20-39, columns 16-47: the work runs in that box grown by the
+    # window radius and aligned to the coarsest grid; outside it the edge is replicated
+    d = _plane(64, 80)
+    m = np.zeros(d.shape, bool)
+    m[20:40, 16:48] = rng.random((20, 32)) < 0.3
+    out = normconv(np.where(m, d, np.nan), valid=m)
+    assert np.isfinite(out).all()
+    top = np.flatnonzero(m.any(axis=1))[0] - 3  # minus ry = ceil(2 * 1.2)
+    top = top // 8 * 8  # levels=3: corners on multiples of 8
+    assert top > 0
+    np.testing.assert_array_equal(out[:top], np.broadcast_to(out[top], (top, 80)))
+    # inside the samples' hull the estimate follows the plane (ridge 0.3 smooths it a bit)
+    np.testing.assert_allclose(out[24:36, 22:42], d[24:36, 22:42], atol=2e-2)
+
+
 def test_normconv_default_reproduces_plane_with_refit(rng):
     # a steep plane makes every window's spread exceed edge_spread: the refit runs and is
     # still exact (a range-weighted plane fit of planar samples is the plane)
