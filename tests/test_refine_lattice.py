@@ -170,9 +170,45 @@ def test_fast_jbf_zero_confidence_pixels_are_never_read(rng):
 def test_two_thread_split_matches_one_pass(monkeypatch):
     rng = np.random.default_rng(7)
     d, g = _blobs(rng, 150, 220)
-    kw = {"radius": 12, "sigma_space": 12.5, "sigma_color": 20.0, "fast": True}
+    kw = {"sigma_space": 7.0, "sigma_color": 20.0, "spatial": "lattice"}
     monkeypatch.setattr(lat, "_SPLIT_MIN", 1 << 40)  # one pass, one table
-    one = refine(d, g, method="joint_bilateral", **kw)
+    one, _ = lat.joint_bilateral_lattice(d, g, **kw)
     monkeypatch.setattr(lat, "_SPLIT_MIN", 1000)  # two halves, two tables, merged
-    two = refine(d, g, method="joint_bilateral", **kw)
+    two, _ = lat.joint_bilateral_lattice(d, g, **kw)
     np.testing.assert_allclose(two, one, rtol=1e-5, atol=1e-5 * float(np.ptp(d)))
+
+
+def test_grid_lookup_table_matches_hashing(monkeypatch):
+    # the colour vertices of an RGB guide are numbered through a direct table; the generic
+    # path hashes them: same simplices, same weights, same output (vertex order aside)
+    rng = np.random.default_rng(3)
+    d, g = _blobs(rng, 90, 120)
+    kw = {"sigma_space": 7.0, "sigma_color": 20.0}
+    table, _ = lat.joint_bilateral_lattice(d, g, **kw)
+    monkeypatch.setattr(lat, "_LUT_BITS", 0)
+    hashed, _ = lat.joint_bilateral_lattice(d, g, **kw)
+    np.testing.assert_allclose(table, hashed, rtol=1e-5, atol=1e-5 * float(np.ptp(d)))
+    ids, bw, nbr = lat._color_lattice(g.astype(np.float32), 1 / 20.0)
+    assert ids.shape == (90 * 120, 4) and ids.min() >= 0 and ids.max() < nbr.shape[0]
+    np.testing.assert_allclose(bw.sum(1), 1.0, atol=1e-5)
+    assert (bw >= -1e-5).all()
+
+
+@pytest.mark.parametrize("spatial", ["grid", "lattice"])
+def test_gray_guide_and_both_lattices_close_to_exact(spatial):
+    rng = np.random.default_rng(5)
+    d, g = _blobs(rng, 80, 100)
+    gray = g.mean(2).astype(np.float32)
+    ss = 5.0
+    ex, _ = lat.joint_bilateral_exact(d, gray, radius=15, sigma_space=ss, sigma_color=20.0)
+    fa, _ = lat.joint_bilateral_lattice(d, gray, sigma_space=ss, sigma_color=20.0,
+                                        spatial=spatial)
+    span = float(np.ptp(d))
+    assert np.sqrt(np.mean((fa - ex) ** 2)) < 0.02 * span
+    assert np.sqrt(np.mean((fa - ex) ** 2)) < 0.5 * np.sqrt(np.mean((d - ex) ** 2))
+
+
+def test_spatial_must_be_known():
+    d = np.ones((8, 8), np.float32)
+    with pytest.raises(InputError, match="spatial"):
+        lat.joint_bilateral_lattice(d, d, spatial="tree")

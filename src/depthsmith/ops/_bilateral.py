@@ -28,6 +28,7 @@ __all__ = ["joint_bilateral_exact", "joint_bilateral_lattice", "prepare_weights"
            "guide_to_lab"]
 
 _SPLIT_MIN = 65536  # points from which the lattice embeds on two threads
+_LUT_BITS = 22  # colour keys of at most this many bits are numbered through a direct table
 
 
 def guide_to_lab(guide: np.ndarray) -> np.ndarray:
@@ -141,15 +142,24 @@ def _jbf_exact(d, w, g, r, sw, inv2sc2):
 
 def joint_bilateral_lattice(depth, guide, *, sigma_space: float = 3.0,
                             sigma_color: float = 20.0, valid=None, confidence=None,
-                            color_space: str = "rgb", min_weight: float = 1e-6):
-    """Joint bilateral filter on the permutohedral lattice, O(N d^2) whatever sigma_space.
+                            color_space: str = "rgb", min_weight: float = 1e-6,
+                            spatial: str = "grid"):
+    """Joint bilateral filter on a permutohedral lattice, O(N) whatever sigma_space.
 
-    Each pixel is a point ``(x / sigma_space, y / sigma_space, I / sigma_color)`` in a
-    (2 + C)-D space; values ``(w d, w)`` are splatted onto the enclosing simplex of the
-    permutohedral lattice with barycentric weights, blurred with a [1 2 1] kernel along
-    each of the d + 1 lattice axes, and sliced back at the same barycentric positions [1]_.
-    The result approximates a Gaussian joint bilateral filter of standard deviations
-    ``sigma_space`` (px) and ``sigma_color`` (guide units) with no window truncation.
+    Values ``(w d, w)`` are splatted onto a lattice with (multi)linear weights, blurred with
+    [1 2 1] kernels along the lattice axes and sliced back at the same positions; the ratio
+    approximates a Gaussian joint bilateral filter of standard deviations ``sigma_space``
+    (px) and ``sigma_color`` (guide units) with no window truncation. Two lattices:
+
+    - ``spatial='grid'`` (default): the permutohedral lattice [1]_ in the C colour
+      dimensions only (``I / sigma_color``, C + 1 vertices per pixel, numbered through a
+      direct look-up table for 3-channel guides), crossed with a regular grid in x, y of
+      spacing ``sigma_space / sqrt(5/6)`` (bilinear splat and slice, one [1 2 1] pass per
+      axis: the spatial variance is ``sigma_space^2``), as in the bilateral grid [2]_.
+      Each grid cell stores only the colour vertices its pixels reach, so no hashing of
+      spatial coordinates is needed;
+    - ``spatial='lattice'``: one (2 + C)-D permutohedral lattice of the points
+      ``(x / sigma_space, y / sigma_space, I / sigma_color)`` [1]_ (:func:`permutohedral_filter`).
 
     Returns ``(value, weight)`` like :func:`joint_bilateral_exact` (weight up to a constant).
 
@@ -157,12 +167,19 @@ def joint_bilateral_lattice(depth, guide, *, sigma_space: float = 3.0,
     ----------
     .. [1] A. Adams, J. Baek and M. A. Davis, "Fast high-dimensional filtering using the
        permutohedral lattice", Computer Graphics Forum 29(2), 2010.
+    .. [2] J. Chen, S. Paris and F. Durand, "Real-time edge-aware image processing with the
+       bilateral grid", SIGGRAPH 2007.
     """
     d, g, _, ss, sc = _check_common(depth, guide, 0, sigma_space, sigma_color, color_space)
+    if spatial not in ("grid", "lattice"):
+        raise InputError(f"spatial must be 'grid' or 'lattice', got {spatial!r}")
     dz, w = prepare_weights(d, valid, confidence)
     h, wd = d.shape
-    pos, vals = _image_points(dz, w, g, 1.0 / ss, 1.0 / sc)
-    out2 = permutohedral_filter(pos, vals)
+    if spatial == "grid":
+        out2 = _grid_filter(dz, w, g, ss, sc)
+    else:
+        pos, vals = _image_points(dz, w, g, 1.0 / ss, 1.0 / sc)
+        out2 = permutohedral_filter(pos, vals)
     return _normalize(out2, h, wd, min_weight)
 
 
@@ -571,4 +588,360 @@ def _slice(vidx, bw, grid):
             for r in range(d1):
                 acc += bw[k, r] * grid[vidx[k, r], c]
             out[k, c] = acc
+    return out
+
+
+# ---- colour lattice x spatial grid ------------------------------------------------------
+
+def _grid_filter(dz, w, g, sigma_space, sigma_color):
+    """Splat, blur and slice ``(w d, w)`` on the colour lattice x spatial grid (unnormalized
+    (N, 2) output, like :func:`permutohedral_filter`)."""
+    hh, ww = dz.shape
+    cid, cw, nbr = _color_lattice(g, 1.0 / sigma_color)
+    m = nbr.shape[0]
+    # bilinear splat + slice add a variance h^2 / 6 each, one [1 2 1] pass h^2 / 2
+    step = sigma_space / math.sqrt(5.0 / 6.0)
+    xlo, xhi = _axis_cells(ww, step)
+    ylo, yhi = _axis_cells(hh, step)
+    inv = 1.0 / step
+    em, grid, off = _grid_splat(cid, cw, dz, w, inv, xlo, xhi, ylo, yhi, m)
+    ncx, ncy = xlo.shape[0], ylo.shape[0]
+    grid = _grid_blur_space(grid, em, off, ncx, ncy, m, True)
+    grid = _grid_blur_space(grid, em, off, ncx, ncy, m, False)
+    grid = _grid_blur_color(grid, em, off, nbr, m)
+    return _grid_slice(grid, em, off, cid, cw, inv, xlo, xhi, ylo, yhi, m)
+
+
+def _axis_cells(n, step):
+    """Pixel range ``[lo, hi)`` of each grid cell along one axis: cell c (centre
+    ``c * step``) holds the pixels within ``step`` of its centre (bilinear support)."""
+    ncell = int(math.floor((n - 1) / step)) + 2
+    b0 = np.floor(np.arange(n) / step).astype(np.int64)  # left cell of each pixel
+    c = np.arange(ncell)
+    lo = np.searchsorted(b0, c - 1, side="left").astype(np.int64)
+    hi = np.searchsorted(b0, c, side="right").astype(np.int64)
+    return lo, hi
+
+
+def _color_lattice(g, inv_sc):
+    """Colour simplex of every pixel on the C-D permutohedral lattice of ``I * inv_sc``:
+    vertex indices (N, C + 1) int32, barycentric weights (N, C + 1) and the neighbour table
+    of the vertices along the C + 1 lattice axes."""
+    hh, ww, dim = g.shape
+    d1 = dim + 1
+    flat = g.reshape(-1, dim)
+    gmin, gmax = _col_range(flat)
+    box = (np.stack([gmin, gmax]) * inv_sc).astype(np.float32)
+    lo, shifts = _key_layout(box)
+    ones = np.int64(np.sum(np.left_shift(np.int64(1), shifts)))
+    bits = _key_bits(box, lo, shifts)
+    if dim == 3 and bits <= _LUT_BITS:
+        # few bits: number the vertices through a direct table (no hashing), in key order
+        scale = (math.sqrt(2.0 / 3.0) * d1 * inv_sc
+                 / np.sqrt((np.arange(dim) + 1.0) * (np.arange(dim) + 2.0)))
+        lut = np.zeros(1 << bits, np.int32)
+        ids, bw = _rgb_simplex(g, scale[0], scale[1], scale[2], lo, shifts, lut)
+        verts = _lut_number(lut)
+        _lut_apply(ids, lut)
+        order = np.arange(verts.shape[0])
+    else:
+        p = np.ascontiguousarray(flat * np.float32(inv_sc), np.float32)
+        dummy = np.zeros((p.shape[0], 1), np.float32)
+        ids, bw, verts, _, _ = _embed_splat(p, dummy, lo, shifts, ones, 1 << 12, 1 << 10)
+        order = np.argsort(verts)
+    deltas = np.array([int(ones) - (d1 << int(sh)) for sh in shifts] + [int(ones)], np.int64)
+    return ids, bw, _neighbours(verts, order, deltas)
+
+
+def _key_bits(p, lo, shifts):
+    """Total bits of the packed keys of the layout ``_key_layout(p)`` gave."""
+    dim = p.shape[1]
+    d1 = dim + 1
+    scale = np.sqrt(2.0 / 3.0) * d1 / np.sqrt((np.arange(dim) + 1.0) * (np.arange(dim) + 2.0))
+    pmin = p.min(0) * scale
+    pmax = p.max(0) * scale
+    coef = np.zeros(dim)
+    coef[dim - 1:] = 1.0
+    if dim > 1:
+        coef[dim - 2] = -float(dim - 1)
+    emax = float(np.sum(np.where(coef > 0, coef * pmax, coef * pmin)))
+    last = int(math.ceil(math.log2(math.ceil(emax) + 3 * d1 - lo[dim - 1] + 2)))
+    return int(shifts[-1]) + last
+
+
+@nb.njit(cache=True, parallel=True, fastmath=True)
+def _rgb_simplex(g, sc0, sc1, sc2, lo, shifts, lut):
+    """3-D case of the embedding of :func:`_embed_splat` written out with scalars: per pixel
+    the packed keys of its 4 simplex vertices (int32) and their barycentric weights; marks
+    ``lut[key] = 1`` for every key met."""
+    hh, ww, _ = g.shape
+    n = hh * ww
+    keys = np.empty((n, 4), np.int32)
+    bw = np.empty((n, 4), np.float32)
+    s0 = shifts[0]
+    s1 = shifts[1]
+    s2 = shifts[2]
+    ones = (np.int64(1) << s0) + (np.int64(1) << s1) + (np.int64(1) << s2)
+    for y in nb.prange(hh):
+        dl = np.empty(4)
+        who = np.empty(4, np.int64)
+        rk = np.empty(4, np.int64)
+        rm = np.empty(4, np.int64)
+        for x in range(ww):
+            k = y * ww + x
+            c0 = g[y, x, 0] * sc0
+            c1 = g[y, x, 1] * sc1
+            c2 = g[y, x, 2] * sc2
+            e0 = c0 + c1 + c2
+            e1 = c1 + c2 - c0
+            e2 = c2 - 2.0 * c1
+            e3 = -3.0 * c2
+            # nearest remainder-0 point and the ranking of the differences (ties by index)
+            r0 = 4.0 * math.floor(e0 * 0.25 + 0.5)
+            r1 = 4.0 * math.floor(e1 * 0.25 + 0.5)
+            r2 = 4.0 * math.floor(e2 * 0.25 + 0.5)
+            r3 = 4.0 * math.floor(e3 * 0.25 + 0.5)
+            d0 = e0 - r0
+            d1 = e1 - r1
+            d2 = e2 - r2
+            d3 = e3 - r3
+            rk[0] = np.int64(d0 < d1) + np.int64(d0 < d2) + np.int64(d0 < d3)
+            rk[1] = np.int64(d1 <= d0) + np.int64(d1 < d2) + np.int64(d1 < d3)
+            rk[2] = np.int64(d2 <= d0) + np.int64(d2 <= d1) + np.int64(d2 < d3)
+            rk[3] = np.int64(d3 <= d0) + np.int64(d3 <= d1) + np.int64(d3 <= d2)
+            rm[0] = np.int64(r0)
+            rm[1] = np.int64(r1)
+            rm[2] = np.int64(r2)
+            rm[3] = np.int64(r3)
+            s = (rm[0] + rm[1] + rm[2] + rm[3]) // 4
+            if s != 0:  # onto the hyperplane: shift the extreme ranks
+                for i in range(4):
+                    t = rk[i] + s
+                    fix = np.int64(t < 0) - np.int64(t >= 4)
+                    rk[i] = t + 4 * fix
+                    rm[i] += 4 * fix
+            dl[rk[0]] = (e0 - rm[0]) * 0.25
+            dl[rk[1]] = (e1 - rm[1]) * 0.25
+            dl[rk[2]] = (e2 - rm[2]) * 0.25
+            dl[rk[3]] = (e3 - rm[3]) * 0.25
+            who[rk[0]] = 0
+            who[rk[1]] = 1
+            who[rk[2]] = 2
+            who[rk[3]] = 3
+            bw[k, 0] = 1.0 + dl[3] - dl[0]
+            bw[k, 1] = dl[2] - dl[3]
+            bw[k, 2] = dl[1] - dl[2]
+            bw[k, 3] = dl[0] - dl[1]
+            key = ((rm[0] - lo[0]) << s0) | ((rm[1] - lo[1]) << s1) | ((rm[2] - lo[2]) << s2)
+            for r in range(4):
+                if r > 0:  # one more coordinate drops by 4 (the last one is implied)
+                    i = who[4 - r]
+                    key += ones
+                    if i < 3:
+                        key -= np.int64(4) << shifts[i]
+                keys[k, r] = key
+                if lut[key] == 0:  # read first: no write traffic on shared lines
+                    lut[key] = 1
+    return keys, bw
+
+
+@nb.njit(cache=True)
+def _lut_number(lut):
+    """Number the marked table entries in key order; returns the keys."""
+    m = 0
+    for i in range(lut.shape[0]):
+        if lut[i] != 0:
+            m += 1
+    verts = np.empty(m, np.int64)
+    m = 0
+    for i in range(lut.shape[0]):
+        if lut[i] != 0:
+            lut[i] = m
+            verts[m] = i
+            m += 1
+    return verts
+
+
+@nb.njit(cache=True, parallel=True)
+def _lut_apply(keys, lut):
+    n, d1 = keys.shape
+    for k in nb.prange(n):
+        for r in range(d1):
+            keys[k, r] = lut[keys[k, r]]
+
+
+@nb.njit(cache=True, parallel=True, fastmath=True)
+def _grid_splat(cid, cw, dz, w, inv, xlo, xhi, ylo, yhi, m_all):
+    """Bilinear splat of ``(w d, w)`` onto the colour vertices of each grid cell.
+
+    Cell by cell (rows of cells in parallel), a stamp per colour vertex tells whether the
+    cell already holds it. Returns, cell-major (CSR ``off``), the colour vertex and the
+    splatted values of every (cell, colour vertex) entry."""
+    d1 = cid.shape[1]
+    ww = dz.shape[1]
+    ncx = xlo.shape[0]
+    ncy = ylo.shape[0]
+    # room per cell row: a cell holds at most min(M, d1 * its pixels) entries (only the
+    # touched pages of this reservation are ever mapped)
+    rcap = np.zeros(ncy + 1, np.int64)
+    for cy in range(ncy):
+        t = 0
+        for cx in range(ncx):
+            t += min(m_all, d1 * (yhi[cy] - ylo[cy]) * (xhi[cx] - xlo[cx]))
+        rcap[cy + 1] = rcap[cy] + t
+    em0 = np.empty(rcap[ncy], np.int32)
+    g0 = np.empty((rcap[ncy], 2), np.float32)
+    cnt = np.zeros(ncy * ncx, np.int64)
+    for cy in nb.prange(ncy):
+        stamp = np.full(m_all, -1, np.int32)
+        loc = np.empty(m_all, np.int64)
+        k = rcap[cy]
+        for cx in range(ncx):
+            k0 = k
+            for y in range(ylo[cy], yhi[cy]):
+                wy = 1.0 - abs(y * inv - cy)
+                for x in range(xlo[cx], xhi[cx]):
+                    wxy = wy * (1.0 - abs(x * inv - cx)) * w[y, x]
+                    a0 = wxy * dz[y, x]
+                    q = y * ww + x
+                    for r in range(d1):
+                        mm = cid[q, r]
+                        if stamp[mm] != cx:
+                            stamp[mm] = cx
+                            loc[mm] = k
+                            em0[k] = mm
+                            g0[k, 0] = 0.0
+                            g0[k, 1] = 0.0
+                            k += 1
+                        e = loc[mm]
+                        b = cw[q, r]
+                        g0[e, 0] += b * a0
+                        g0[e, 1] += b * wxy
+            cnt[cy * ncx + cx] = k - k0
+    off = np.empty(ncy * ncx + 1, np.int64)
+    off[0] = 0
+    for c in range(ncy * ncx):
+        off[c + 1] = off[c] + cnt[c]
+    tot = off[ncy * ncx]
+    em = np.empty(tot, np.int32)
+    grid = np.empty((tot, 2), np.float32)
+    for cy in nb.prange(ncy):
+        src = rcap[cy]
+        dst = off[cy * ncx]
+        for i in range(off[cy * ncx + ncx] - dst):
+            em[dst + i] = em0[src + i]
+            grid[dst + i, 0] = g0[src + i, 0]
+            grid[dst + i, 1] = g0[src + i, 1]
+    return em, grid, off
+
+
+@nb.njit(cache=True, parallel=True, fastmath=True)
+def _grid_blur_space(grid, em, off, ncx, ncy, m_all, along_x):
+    """[1 2 1] / 4 between the same colour vertex of neighbouring cells (x or y)."""
+    out = np.empty_like(grid)
+    for cy in nb.prange(ncy):
+        stamp = np.full(m_all, -1, np.int32)
+        loc = np.empty(m_all, np.int64)
+        for cx in range(ncx):
+            c = cy * ncx + cx
+            for e in range(off[c], off[c + 1]):
+                mm = em[e]
+                stamp[mm] = cx
+                loc[mm] = e
+                out[e, 0] = 0.5 * grid[e, 0]
+                out[e, 1] = 0.5 * grid[e, 1]
+            for s in range(2):
+                if along_x:
+                    nx = cx - 1 + 2 * s
+                    if nx < 0 or nx >= ncx:
+                        continue
+                    cn = cy * ncx + nx
+                else:
+                    ny = cy - 1 + 2 * s
+                    if ny < 0 or ny >= ncy:
+                        continue
+                    cn = ny * ncx + cx
+                for f in range(off[cn], off[cn + 1]):
+                    mm = em[f]
+                    if stamp[mm] == cx:
+                        e = loc[mm]
+                        out[e, 0] += 0.25 * grid[f, 0]
+                        out[e, 1] += 0.25 * grid[f, 1]
+    return out
+
+
+@nb.njit(cache=True, parallel=True, fastmath=True)
+def _grid_blur_color(grid, em, off, nbr, m_all):
+    """[1 2 1] / 4 along each colour lattice axis in turn, within each cell."""
+    d1 = nbr.shape[1]
+    ncell = off.shape[0] - 1
+    out = np.empty_like(grid)
+    nchunk = 64
+    for ch in nb.prange(nchunk):
+        loc = np.full(m_all, -1, np.int64)
+        cur = np.empty((m_all, 2), np.float32)
+        tmp = np.empty((m_all, 2), np.float32)
+        for c in range(ncell * ch // nchunk, ncell * (ch + 1) // nchunk):
+            a0 = off[c]
+            ne = off[c + 1] - a0
+            for i in range(ne):
+                loc[em[a0 + i]] = i
+                cur[i, 0] = grid[a0 + i, 0]
+                cur[i, 1] = grid[a0 + i, 1]
+            for ax in range(d1):
+                for i in range(ne):
+                    mm = em[a0 + i]
+                    t0 = 0.5 * cur[i, 0]
+                    t1 = 0.5 * cur[i, 1]
+                    for s in range(2):
+                        mn = nbr[mm, ax, s]
+                        if mn >= 0:
+                            f = loc[mn]
+                            if f >= 0:
+                                t0 += 0.25 * cur[f, 0]
+                                t1 += 0.25 * cur[f, 1]
+                    tmp[i, 0] = t0
+                    tmp[i, 1] = t1
+                for i in range(ne):
+                    cur[i, 0] = tmp[i, 0]
+                    cur[i, 1] = tmp[i, 1]
+            for i in range(ne):
+                loc[em[a0 + i]] = -1
+                out[a0 + i, 0] = cur[i, 0]
+                out[a0 + i, 1] = cur[i, 1]
+    return out
+
+
+@nb.njit(cache=True, parallel=True, fastmath=True)
+def _grid_slice(grid, em, off, cid, cw, inv, xlo, xhi, ylo, yhi, m_all):
+    """Bilinear slice at every pixel's own colour vertices (all present: the pixel splatted
+    them). Cell rows of one parity at a time, so no two threads write the same pixel."""
+    d1 = cid.shape[1]
+    ncx = xlo.shape[0]
+    ncy = ylo.shape[0]
+    ww = xhi[ncx - 1]
+    hh = yhi[ncy - 1]
+    out = np.zeros((hh * ww, 2), np.float32)
+    for par in range(2):
+        for hy in nb.prange((ncy - par + 1) // 2):
+            cy = 2 * hy + par
+            loc = np.empty(m_all, np.int64)
+            for cx in range(ncx):
+                c = cy * ncx + cx
+                for e in range(off[c], off[c + 1]):
+                    loc[em[e]] = e
+                for y in range(ylo[cy], yhi[cy]):
+                    wy = 1.0 - abs(y * inv - cy)
+                    for x in range(xlo[cx], xhi[cx]):
+                        wxy = wy * (1.0 - abs(x * inv - cx))
+                        q = y * ww + x
+                        a0 = 0.0
+                        a1 = 0.0
+                        for r in range(d1):
+                            e = loc[cid[q, r]]
+                            b = cw[q, r]
+                            a0 += b * grid[e, 0]
+                            a1 += b * grid[e, 1]
+                        out[q, 0] += wxy * a0
+                        out[q, 1] += wxy * a1
     return out
