@@ -305,6 +305,28 @@ def test_auto_rule():
     assert choose_method(dense, True) == "normconv"
 
 
+def test_auto_scan_line_rule(rng):
+    from depthsmith.complete._api import LINE_SIGMA, choose_params, scan_lines
+
+    lines = np.zeros((80, 120), bool)
+    lines[::4] = rng.random((20, 120)) < 0.6  # every 4th row, dense along it
+    scattered = rng.random((80, 120)) < 0.05
+    grid = np.zeros((80, 120), bool)
+    grid[::10, ::10] = True
+    assert scan_lines(lines)
+    assert not scan_lines(scattered)
+    assert not scan_lines(grid)
+    assert choose_params("normconv", lines) == {"sigma_space": LINE_SIGMA}
+    assert choose_params("normconv", scattered) == {}
+    assert choose_params("guided", lines) == {}
+    d = rng.uniform(1.0, 9.0, lines.shape).astype(np.float32)
+    np.testing.assert_array_equal(complete(d, valid=lines),
+                                  normconv(d, valid=lines, sigma_space=LINE_SIGMA))
+    # an explicit parameter wins over the rule
+    np.testing.assert_array_equal(complete(d, valid=lines, sigma_space=(1.2, 2.5)),
+                                  normconv(d, valid=lines))
+
+
 def test_auto_runs_chosen_method(rng):
     d = rng.uniform(1.0, 9.0, (60, 60)).astype(np.float32)
     m = np.zeros(d.shape, bool)

@@ -10,7 +10,8 @@ from ._interp import interpolate
 from ._morph import morphological
 from ._normconv import normconv
 
-__all__ = ["complete", "auto", "choose_method", "METHODS", "GUIDED_MAX_DENSITY"]
+__all__ = ["complete", "auto", "choose_method", "choose_params", "scan_lines", "METHODS",
+           "GUIDED_MAX_DENSITY", "LINE_SIGMA"]
 
 #: ``auto`` uses the guided method when a guide is given and at most this fraction of the
 #: pixels is valid (sparse samples need the color to find edges; denser LiDAR-like input is
@@ -28,16 +29,48 @@ def choose_method(valid, guide_given: bool) -> str:
     return "guided" if guide_given and density <= GUIDED_MAX_DENSITY else "normconv"
 
 
-def auto(depth, guide=None, *, valid=None, **params):
-    """Run the method picked by :func:`choose_method` (see there for the rule).
+#: ``normconv``'s applicability (rows, columns) in pixels that ``auto`` uses on scan-line
+#: input (:func:`scan_lines`): tall enough to reach the neighbouring lines, instead of the
+#: default (1.2, 2.5) suited to scattered samples.
+LINE_SIGMA = (1.6, 1.6)
 
-    ``params`` go to the chosen method. Returns (H, W) float32, dense; input samples are
-    kept unchanged.
+
+def scan_lines(valid) -> bool:
+    """Whether the samples lie on scan lines (LiDAR-like rows): at most half of the rows of
+    the samples' bounding box hold a sample, while at least twice that fraction of its
+    columns do."""
+    v = np.asarray(valid, bool)
+    rows = v.any(axis=1)
+    cols = v.any(axis=0)
+    if not rows.any():
+        return False
+    r = np.flatnonzero(rows)
+    c = np.flatnonzero(cols)
+    fr = rows.sum() / (r[-1] - r[0] + 1)
+    fc = cols.sum() / (c[-1] - c[0] + 1)
+    return bool(fr <= 0.5 and fc >= 2 * fr)
+
+
+def choose_params(name: str, valid) -> dict:
+    """Parameters ``auto`` gives the chosen method (the documented rule): for
+    ``"normconv"`` on scan-line input (:func:`scan_lines`), ``sigma_space`` =
+    :data:`LINE_SIGMA`; otherwise none (the method's defaults)."""
+    if name == "normconv" and scan_lines(valid):
+        return {"sigma_space": LINE_SIGMA}
+    return {}
+
+
+def auto(depth, guide=None, *, valid=None, **params):
+    """Run the method picked by :func:`choose_method` with the parameters of
+    :func:`choose_params` (see there for the rules).
+
+    ``params`` go to the chosen method and override :func:`choose_params`. Returns (H, W)
+    float32, dense; input samples are kept unchanged.
     """
     d = check_depth(depth)
     v = check_valid(valid, d)
     name = choose_method(v, guide is not None)
-    return METHODS[name](d, guide, valid=v, **params)
+    return METHODS[name](d, guide, valid=v, **{**choose_params(name, v), **params})
 
 
 METHODS = {
