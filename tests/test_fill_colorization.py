@@ -152,3 +152,39 @@ def test_no_hole_and_errors():
         colorization_fill(d, None, iterations=0)
     with pytest.raises(InputError, match="does not match depth shape"):
         colorization_system(d, np.zeros((5, 6, 3), np.uint8))
+
+
+def _hole_block(depth, guide, valid, lin, count):
+    """The system restricted to the numbered pixels, rows/columns in their numbering."""
+    m, _ = colorization_system(depth, guide, valid)
+    flat = lin.ravel()
+    perm = np.empty(count, np.int64)
+    perm[flat[flat >= 0]] = np.flatnonzero(flat >= 0)
+    return m[perm][:, perm]
+
+
+@pytest.mark.parametrize("leaf", [1, 16])
+def test_multifrontal_lu_solves_the_hole_block(rng, leaf):
+    from depthsmith.ops._colorization import _build_stencil, guide_gray
+    from depthsmith.ops._multifrontal import FrontalLU, nd_groups
+
+    for _ in range(3):
+        h, w = rng.integers(8, 45, 2)
+        valid = rng.random((h, w)) < 0.5
+        valid[rng.integers(0, h // 2):, : rng.integers(1, w)] = False  # one large hole
+        valid[:, w // 2] = True  # a full known column: two disconnected hole sets
+        d = rng.uniform(1, 5, (h, w)).astype(np.float32)
+        g = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        lin, count, gstart, nchild = nd_groups(~valid, leaf)
+        # a numbering of exactly the hole pixels, fronts covering it in order
+        assert count == (~valid).sum()
+        assert np.array_equal(np.sort(lin[~valid]), np.arange(count))
+        assert (lin[valid] == -1).all()
+        assert gstart[0] == 0 and gstart[-1] == count and (np.diff(gstart) >= 0).all()
+        st = _build_stencil(np.ascontiguousarray(guide_gray(g, d.shape)), valid, 1.0)
+        lu = FrontalLU(st, lin, count, gstart, nchild)
+        block = _hole_block(d, g, valid, lin, count)
+        b = rng.normal(size=count)
+        x = lu.solve(b)
+        np.testing.assert_allclose(block @ x, b, atol=1e-9 * np.abs(b).max())
+        np.testing.assert_allclose(x, spsolve(block.tocsc(), b), rtol=1e-8, atol=1e-10)
