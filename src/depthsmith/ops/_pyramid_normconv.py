@@ -506,14 +506,47 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
             ptr[k] = row_ptr[min(max(y - ry + k, 0), h)]
         a0, a1, a2, a3, a4, a5, a6, a7, a8, a9 = (a[0], a[1], a[2], a[3], a[4], a[5], a[6],
                                                   a[7], a[8], a[nh + 3])
-        for q in range(-ry, ry + 1):
-            yy = y + q
-            if yy < 0 or yy >= h or row_ptr[yy + 1] == row_ptr[yy]:
-                continue
+        # rows y + q and y - q together (the Gaussian taps are even, the moments' q, q^2
+        # factors odd / even): half the accumulator traffic where both hold samples
+        for q in range(ry + 1):
+            yp = y + q
+            ym = y - q
+            okp = yp < h and row_ptr[yp + 1] > row_ptr[yp]
+            okm = q > 0 and ym >= 0 and row_ptr[ym + 1] > row_ptr[ym]
             g0 = gy[q + ry]
             g1 = g0 * np.float32(q)
             g2 = g1 * np.float32(q)
-            hr = hm[yy % nr]
+            if okp and okm:
+                p = hm[yp % nr]
+                m = hm[ym % nr]
+                p0, p1, p2, p3, p4 = p[0], p[1], p[2], p[3], p[4]
+                m0, m1, m2, m3, m4 = m[0], m[1], m[2], m[3], m[4]
+                for x in range(w):
+                    s0 = p0[x] + m0[x]
+                    s1 = p1[x] + m1[x]
+                    s3 = p3[x] + m3[x]
+                    a0[x] += g0 * s0
+                    a1[x] += g0 * s3
+                    a2[x] += g0 * s1
+                    a3[x] += g1 * (p0[x] - m0[x])
+                    a4[x] += g0 * (p2[x] + m2[x])
+                    a5[x] += g1 * (p1[x] - m1[x])
+                    a6[x] += g2 * s0
+                    a7[x] += g0 * (p4[x] + m4[x])
+                    a8[x] += g1 * (p3[x] - m3[x])
+                if nh == 6:
+                    p5 = p[5]
+                    m5 = m[5]
+                    for x in range(w):
+                        a9[x] += g0 * (p5[x] + m5[x])
+                continue
+            if okp:
+                hr = hm[yp % nr]
+            elif okm:
+                hr = hm[ym % nr]
+                g1 = -g1
+            else:
+                continue
             h0, h1, h2, h3, h4 = hr[0], hr[1], hr[2], hr[3], hr[4]
             for x in range(w):
                 a0[x] += g0 * h0[x]
