@@ -264,14 +264,12 @@ def _coarse(num, den, levels, ry, rx, sy, sx, order, ridge, clamp, tau):
     out = _pyramid_fill(nums[-1], dens[-1])
     for lvl in range(len(nums) - 1, 0, -1):
         c = dens[lvl]
+        # the binned certainty is dense here (20-70 % of the cells on LiDAR-like input),
+        # where the SIMD separable passes beat the fused kernel's scatter
         sl = _support_box(c, ry, rx)
-        if order == 1 and not clamp:
-            _fused_plane(vals[lvl], c, out, np.zeros(c.shape, np.float32), _box(sl, c.shape),
-                         ry, rx, 1.0 / (sy * sy), 1.0 / (sx * sx), ridge, tau, 0.0, 0.0)
-        else:
-            zc, cc, oc = (np.ascontiguousarray(a[sl]) for a in (vals[lvl], c, out))
-            acc, lo, hi = _separable(zc, cc, ry, rx, sy, sx, order, clamp)
-            out[sl] = _solve(acc, lo, hi, oc, order, ridge, clamp, tau)[0]
+        zc, cc, oc = (np.ascontiguousarray(a[sl]) for a in (vals[lvl], c, out))
+        acc, lo, hi = _separable(zc, cc, ry, rx, sy, sx, order, clamp)
+        out[sl] = _solve(acc, lo, hi, oc, order, ridge, clamp, tau)[0]
         hh, ww = nums[lvl - 1].shape
         out = cv2.resize(out, (ww, hh), interpolation=cv2.INTER_LINEAR)
     return out
