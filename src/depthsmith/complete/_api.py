@@ -68,7 +68,11 @@ def auto(depth, guide=None, *, valid=None, **params):
     float32, dense; input samples are kept unchanged.
     """
     d = check_depth(depth)
-    v = check_valid(valid, d)
+    return _auto(d, guide, check_valid(valid, d), params)
+
+
+def _auto(d, guide, v, params):
+    """:func:`auto` on an already checked depth map and mask."""
     name = choose_method(v, guide is not None)
     return METHODS[name](d, guide, valid=v, **{**choose_params(name, v), **params})
 
@@ -133,6 +137,8 @@ def complete(depth, guide=None, *, valid=None, method: str = "auto", **params):
     if method == "guided" and guide is None:
         raise InputError("method 'guided' needs a guide image: pass guide=(H, W, 3)")
     try:
+        if method == "auto":
+            return _auto(d, guide, v, params)
         return METHODS[method](d, guide, valid=v, **params)
     except TypeError as e:
         if "unexpected keyword" in str(e):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from .._validate import check_depth, check_valid
-from ..ops import multiscale_normconv
-from ..ops._pyramid_normconv import put_samples
+from ..ops._pyramid_normconv import _multiscale, put_samples
 
 __all__ = ["normconv"]
 
@@ -76,9 +75,9 @@ def normconv(depth, guide=None, *, valid=None, sigma_space=(1.2, 2.5), order: in
     v = check_valid(valid, d)
     if order != 1 or clamp:
         robust = None  # the refit is a first-order fit without clamping
-    out, _ = multiscale_normconv(d, valid=v, sigma_space=sigma_space, order=order,
-                                 ridge=ridge, tau=tau, levels=levels, clamp=clamp,
-                                 sigma_range=robust, edge_spread=edge_spread)
+    # multiscale_normconv without checking d and v a second time
+    out, _ = _multiscale(d, v, None, None, sigma_space, order, ridge, None, tau, clamp, 2.0,
+                         levels, None, robust, edge_spread)
     if keep_samples:
         put_samples(out, d, v)
     return out

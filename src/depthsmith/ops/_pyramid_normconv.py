@@ -110,7 +110,14 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
        least-squares", Communications in Statistics 6(9), 1977.
     """
     d = check_depth(depth)
-    v = check_valid(valid, d)
+    return _multiscale(d, check_valid(valid, d), guide, confidence, sigma_space, order, ridge,
+                       sigma_color, tau, clamp, radius_factor, levels, coarse_order,
+                       sigma_range, edge_spread)
+
+
+def _multiscale(d, v, guide, confidence, sigma_space, order, ridge, sigma_color, tau, clamp,
+                radius_factor, levels, coarse_order, sigma_range, edge_spread):
+    """:func:`multiscale_normconv` on an already checked depth map and mask."""
     sy, sx = _sigma_pair(sigma_space)
     if sigma_range is not None:
         sr = check_positive(sigma_range, "sigma_range")
