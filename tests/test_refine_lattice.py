@@ -185,7 +185,7 @@ def test_grid_lookup_table_matches_hashing(monkeypatch):
     d, g = _blobs(rng, 90, 120)
     kw = {"sigma_space": 7.0, "sigma_color": 20.0}
     table, _ = lat.joint_bilateral_lattice(d, g, **kw)
-    monkeypatch.setattr(lat, "_LUT_BITS", 0)
+    monkeypatch.setattr(lat, "_LUT_SIZE", 0)
     hashed, _ = lat.joint_bilateral_lattice(d, g, **kw)
     np.testing.assert_allclose(table, hashed, rtol=1e-5, atol=1e-5 * float(np.ptp(d)))
     ids, bw, nbr = lat._color_lattice(g.astype(np.float32), 1 / 20.0)

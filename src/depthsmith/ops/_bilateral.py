@@ -28,7 +28,7 @@ __all__ = ["joint_bilateral_exact", "joint_bilateral_lattice", "prepare_weights"
            "guide_to_lab"]
 
 _SPLIT_MIN = 65536  # points from which the lattice embeds on two threads
-_LUT_BITS = 22  # colour keys of at most this many bits are numbered through a direct table
+_LUT_SIZE = 1 << 22  # colour key ranges up to this size are numbered through a direct table
 # spatial standard deviation of the grid path, in units of sigma_space: its kernel (tent x
 # [1 2 1] x tent per axis) is flatter-topped than the lattice's, and at 0.95 it is as close
 # to the windowed filter as the lattice is at 1 (output RMSE vs the exact filter at the
@@ -638,45 +638,55 @@ def _color_lattice(g, inv_sc):
     flat = g.reshape(-1, dim)
     gmin, gmax = _col_range(flat)
     box = (np.stack([gmin, gmax]) * inv_sc).astype(np.float32)
-    lo, shifts = _key_layout(box)
-    ones = np.int64(np.sum(np.left_shift(np.int64(1), shifts)))
-    bits = _key_bits(box, lo, shifts)
-    if dim == 3 and bits <= _LUT_BITS:
-        # few bits: number the vertices through a direct table (no hashing), in key order
+    lo, span = _field_ranges(box)
+    if dim == 3 and float(np.prod(span.astype(np.float64))) <= _LUT_SIZE:
+        # a small key range: keys in mixed radix index a direct table (no hashing), and the
+        # vertices are numbered in key order
+        mul = np.array([1, span[0], span[0] * span[1]], np.int64)
         scale = (math.sqrt(2.0 / 3.0) * d1 * inv_sc
                  / np.sqrt((np.arange(dim) + 1.0) * (np.arange(dim) + 2.0)))
-        lut = np.zeros(1 << bits, np.int32)
-        ids, bw = _rgb_simplex(g, scale[0], scale[1], scale[2], lo, shifts, lut)
+        lut = np.zeros(int(np.prod(span)), np.int32)
+        ids, bw = _rgb_simplex(g, scale[0], scale[1], scale[2], lo, mul, lut)
         verts = _lut_number(lut)
         _lut_apply(ids, lut)
         order = np.arange(verts.shape[0])
     else:
+        lo, shifts = _key_layout(box)
+        mul = np.left_shift(np.int64(1), shifts)
         p = np.ascontiguousarray(flat * np.float32(inv_sc), np.float32)
         dummy = np.zeros((p.shape[0], 1), np.float32)
-        ids, bw, verts, _, _ = _embed_splat(p, dummy, lo, shifts, ones, 1 << 12, 1 << 10)
+        ids, bw, verts, _, _ = _embed_splat(p, dummy, lo, shifts, np.int64(np.sum(mul)),
+                                            1 << 12, 1 << 10)
         order = np.argsort(verts)
-    deltas = np.array([int(ones) - (d1 << int(sh)) for sh in shifts] + [int(ones)], np.int64)
+    ones = int(np.sum(mul))
+    deltas = np.array([ones - d1 * int(m) for m in mul] + [ones], np.int64)
     return ids, bw, _neighbours(verts, order, deltas)
 
 
-def _key_bits(p, lo, shifts):
-    """Total bits of the packed keys of the layout ``_key_layout(p)`` gave."""
+def _field_ranges(p):
+    """Lowest value and span of each key coordinate (the bounds of :func:`_key_layout`,
+    not rounded up to powers of two: for mixed-radix keys)."""
     dim = p.shape[1]
     d1 = dim + 1
     scale = np.sqrt(2.0 / 3.0) * d1 / np.sqrt((np.arange(dim) + 1.0) * (np.arange(dim) + 2.0))
     pmin = p.min(0) * scale
     pmax = p.max(0) * scale
-    coef = np.zeros(dim)
-    coef[dim - 1:] = 1.0
-    if dim > 1:
-        coef[dim - 2] = -float(dim - 1)
-    emax = float(np.sum(np.where(coef > 0, coef * pmax, coef * pmin)))
-    last = int(math.ceil(math.log2(math.ceil(emax) + 3 * d1 - lo[dim - 1] + 2)))
-    return int(shifts[-1]) + last
+    lo = np.empty(dim, np.int64)
+    span = np.empty(dim, np.int64)
+    for i in range(dim):
+        coef = np.zeros(dim)
+        coef[i:] = 1.0
+        if i > 0:
+            coef[i - 1] = -float(i)
+        emin = float(np.sum(np.where(coef > 0, coef * pmin, coef * pmax)))
+        emax = float(np.sum(np.where(coef > 0, coef * pmax, coef * pmin)))
+        lo[i] = int(math.floor(emin)) - 3 * d1
+        span[i] = int(math.ceil(emax)) + 3 * d1 - lo[i] + 1
+    return lo, span
 
 
 @nb.njit(cache=True, parallel=True, fastmath=True)
-def _rgb_simplex(g, sc0, sc1, sc2, lo, shifts, lut):
+def _rgb_simplex(g, sc0, sc1, sc2, lo, mul, lut):
     """3-D case of the embedding of :func:`_embed_splat` written out with scalars: per pixel
     the packed keys of its 4 simplex vertices (int32) and their barycentric weights; marks
     ``lut[key] = 1`` for every key met."""
@@ -684,10 +694,11 @@ def _rgb_simplex(g, sc0, sc1, sc2, lo, shifts, lut):
     n = hh * ww
     keys = np.empty((n, 4), np.int32)
     bw = np.empty((n, 4), np.float32)
-    s0 = shifts[0]
-    s1 = shifts[1]
-    s2 = shifts[2]
-    ones = (np.int64(1) << s0) + (np.int64(1) << s1) + (np.int64(1) << s2)
+    ones = mul[0] + mul[1] + mul[2]
+    # key change when coordinate i drops by 4 (coordinate 3 is implied: no field)
+    step = np.zeros(4, np.int64)
+    for i in range(3):
+        step[i] = 4 * mul[i]
     for y in nb.prange(hh):
         dl = np.empty(4)
         who = np.empty(4, np.int64)
@@ -702,7 +713,8 @@ def _rgb_simplex(g, sc0, sc1, sc2, lo, shifts, lut):
             e1 = c1 + c2 - c0
             e2 = c2 - 2.0 * c1
             e3 = -3.0 * c2
-            # nearest remainder-0 point and the ranking of the differences (ties by index)
+            # nearest remainder-0 point and the ranking of the differences (ties by index),
+            # all branch-free (data-dependent branches mispredict)
             r0 = 4.0 * math.floor(e0 * 0.25 + 0.5)
             r1 = 4.0 * math.floor(e1 * 0.25 + 0.5)
             r2 = 4.0 * math.floor(e2 * 0.25 + 0.5)
@@ -711,21 +723,20 @@ def _rgb_simplex(g, sc0, sc1, sc2, lo, shifts, lut):
             d1 = e1 - r1
             d2 = e2 - r2
             d3 = e3 - r3
-            rk[0] = np.int64(d0 < d1) + np.int64(d0 < d2) + np.int64(d0 < d3)
-            rk[1] = np.int64(d1 <= d0) + np.int64(d1 < d2) + np.int64(d1 < d3)
-            rk[2] = np.int64(d2 <= d0) + np.int64(d2 <= d1) + np.int64(d2 < d3)
-            rk[3] = np.int64(d3 <= d0) + np.int64(d3 <= d1) + np.int64(d3 <= d2)
+            s = (np.int64(r0) + np.int64(r1) + np.int64(r2) + np.int64(r3)) // 4
+            rk[0] = np.int64(d0 < d1) + np.int64(d0 < d2) + np.int64(d0 < d3) + s
+            rk[1] = np.int64(d1 <= d0) + np.int64(d1 < d2) + np.int64(d1 < d3) + s
+            rk[2] = np.int64(d2 <= d0) + np.int64(d2 <= d1) + np.int64(d2 < d3) + s
+            rk[3] = np.int64(d3 <= d0) + np.int64(d3 <= d1) + np.int64(d3 <= d2) + s
             rm[0] = np.int64(r0)
             rm[1] = np.int64(r1)
             rm[2] = np.int64(r2)
             rm[3] = np.int64(r3)
-            s = (rm[0] + rm[1] + rm[2] + rm[3]) // 4
-            if s != 0:  # onto the hyperplane: shift the extreme ranks
-                for i in range(4):
-                    t = rk[i] + s
-                    fix = np.int64(t < 0) - np.int64(t >= 4)
-                    rk[i] = t + 4 * fix
-                    rm[i] += 4 * fix
+            for i in range(4):  # onto the hyperplane: shift the extreme ranks
+                t = rk[i]
+                fix = np.int64(t < 0) - np.int64(t >= 4)
+                rk[i] = t + 4 * fix
+                rm[i] += 4 * fix
             dl[rk[0]] = (e0 - rm[0]) * 0.25
             dl[rk[1]] = (e1 - rm[1]) * 0.25
             dl[rk[2]] = (e2 - rm[2]) * 0.25
@@ -738,16 +749,18 @@ def _rgb_simplex(g, sc0, sc1, sc2, lo, shifts, lut):
             bw[k, 1] = dl[2] - dl[3]
             bw[k, 2] = dl[1] - dl[2]
             bw[k, 3] = dl[0] - dl[1]
-            key = ((rm[0] - lo[0]) << s0) | ((rm[1] - lo[1]) << s1) | ((rm[2] - lo[2]) << s2)
-            for r in range(4):
-                if r > 0:  # one more coordinate drops by 4 (the last one is implied)
-                    i = who[4 - r]
-                    key += ones
-                    if i < 3:
-                        key -= np.int64(4) << shifts[i]
-                keys[k, r] = key
-                if lut[key] == 0:  # read first: no write traffic on shared lines
-                    lut[key] = 1
+            k0 = (rm[0] - lo[0]) * mul[0] + (rm[1] - lo[1]) * mul[1] + (rm[2] - lo[2]) * mul[2]
+            k1 = k0 + ones - step[who[3]]  # one more coordinate drops by 4 at each step
+            k2 = k1 + ones - step[who[2]]
+            k3 = k2 + ones - step[who[1]]
+            keys[k, 0] = k0
+            keys[k, 1] = k1
+            keys[k, 2] = k2
+            keys[k, 3] = k3
+            lut[k0] = 1  # the same value from every thread: a benign race
+            lut[k1] = 1
+            lut[k2] = 1
+            lut[k3] = 1
     return keys, bw
 
 
@@ -771,9 +784,10 @@ def _lut_number(lut):
 @nb.njit(cache=True, parallel=True)
 def _lut_apply(keys, lut):
     n, d1 = keys.shape
-    for k in nb.prange(n):
-        for r in range(d1):
-            keys[k, r] = lut[keys[k, r]]
+    for b in nb.prange((n + 4095) // 4096):
+        for k in range(4096 * b, min(n, 4096 * b + 4096)):
+            for r in range(d1):
+                keys[k, r] = lut[keys[k, r]]
 
 
 @nb.njit(cache=True, parallel=True, fastmath=True)
@@ -843,17 +857,17 @@ def _grid_splat(cid, cw, dz, w, inv, xlo, xhi, ylo, yhi, m_all):
 
 @nb.njit(cache=True, parallel=True, fastmath=True)
 def _grid_blur_space(grid, em, off, ncx, ncy, m_all, along_x):
-    """[1 2 1] / 4 between the same colour vertex of neighbouring cells (x or y)."""
-    out = np.empty_like(grid)
+    """[1 2 1] / 4 between the same colour vertex of neighbouring cells (x or y).
+
+    Branch-free: a colour vertex the cell lacks maps to a scratch row past the end."""
+    ne = grid.shape[0]
+    out = np.empty((ne + 1, 2), np.float32)
     for cy in nb.prange(ncy):
-        stamp = np.full(m_all, -1, np.int32)
-        loc = np.empty(m_all, np.int64)
+        loc = np.full(m_all, ne, np.int64)
         for cx in range(ncx):
             c = cy * ncx + cx
             for e in range(off[c], off[c + 1]):
-                mm = em[e]
-                stamp[mm] = cx
-                loc[mm] = e
+                loc[em[e]] = e
                 out[e, 0] = 0.5 * grid[e, 0]
                 out[e, 1] = 0.5 * grid[e, 1]
             for s in range(2):
@@ -868,24 +882,34 @@ def _grid_blur_space(grid, em, off, ncx, ncy, m_all, along_x):
                         continue
                     cn = ny * ncx + cx
                 for f in range(off[cn], off[cn + 1]):
-                    mm = em[f]
-                    if stamp[mm] == cx:
-                        e = loc[mm]
-                        out[e, 0] += 0.25 * grid[f, 0]
-                        out[e, 1] += 0.25 * grid[f, 1]
-    return out
+                    e = loc[em[f]]  # ne (scratch, dropped; threads may race on it) if absent
+                    out[e, 0] += 0.25 * grid[f, 0]
+                    out[e, 1] += 0.25 * grid[f, 1]
+            for e in range(off[c], off[c + 1]):
+                loc[em[e]] = ne
+    return out[:ne]
 
 
 @nb.njit(cache=True, parallel=True, fastmath=True)
 def _grid_blur_color(grid, em, off, nbr, m_all):
-    """[1 2 1] / 4 along each colour lattice axis in turn, within each cell."""
+    """[1 2 1] / 4 along each colour lattice axis in turn, within each cell.
+
+    Branch-free: an absent neighbour (none on the lattice, or not in this cell) reads a
+    zero row."""
     d1 = nbr.shape[1]
     ncell = off.shape[0] - 1
     out = np.empty_like(grid)
+    nb2 = np.empty((m_all + 1, d1, 2), np.int64)  # -1 (no neighbour) -> m_all
+    for mm in range(m_all):
+        for ax in range(d1):
+            for s in range(2):
+                t = nbr[mm, ax, s]
+                nb2[mm, ax, s] = t if t >= 0 else m_all
     nchunk = 64
     for ch in nb.prange(nchunk):
-        loc = np.full(m_all, -1, np.int64)
-        cur = np.empty((m_all, 2), np.float32)
+        zero = m_all  # row index of zeros in cur
+        loc = np.full(m_all + 1, zero, np.int64)
+        cur = np.zeros((m_all + 1, 2), np.float32)
         tmp = np.empty((m_all, 2), np.float32)
         for c in range(ncell * ch // nchunk, ncell * (ch + 1) // nchunk):
             a0 = off[c]
@@ -894,25 +918,20 @@ def _grid_blur_color(grid, em, off, nbr, m_all):
                 loc[em[a0 + i]] = i
                 cur[i, 0] = grid[a0 + i, 0]
                 cur[i, 1] = grid[a0 + i, 1]
+            # cur rows ne .. m_all - 1 may hold stale values but are never read: loc maps
+            # absent vertices to row m_all, which stays zero
             for ax in range(d1):
                 for i in range(ne):
                     mm = em[a0 + i]
-                    t0 = 0.5 * cur[i, 0]
-                    t1 = 0.5 * cur[i, 1]
-                    for s in range(2):
-                        mn = nbr[mm, ax, s]
-                        if mn >= 0:
-                            f = loc[mn]
-                            if f >= 0:
-                                t0 += 0.25 * cur[f, 0]
-                                t1 += 0.25 * cur[f, 1]
-                    tmp[i, 0] = t0
-                    tmp[i, 1] = t1
+                    fa = loc[nb2[mm, ax, 0]]
+                    fb = loc[nb2[mm, ax, 1]]
+                    tmp[i, 0] = 0.5 * cur[i, 0] + 0.25 * (cur[fa, 0] + cur[fb, 0])
+                    tmp[i, 1] = 0.5 * cur[i, 1] + 0.25 * (cur[fa, 1] + cur[fb, 1])
                 for i in range(ne):
                     cur[i, 0] = tmp[i, 0]
                     cur[i, 1] = tmp[i, 1]
             for i in range(ne):
-                loc[em[a0 + i]] = -1
+                loc[em[a0 + i]] = zero
                 out[a0 + i, 0] = cur[i, 0]
                 out[a0 + i, 1] = cur[i, 1]
     return out
