@@ -269,3 +269,24 @@ def test_golden_refine_cones_teddy(data_root):
         rm, re = expected[case.scene]
         assert got["rmse"] == pytest.approx(rm, rel=0.1), case.scene
         assert got["rmse_edge"] == pytest.approx(re, rel=0.1), case.scene
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_inputs_never_modified(rng, method):
+    d, g, _ = _scene(rng)
+    d0, g0 = d.copy(), g.copy()
+    refine(d, g, method=method)
+    np.testing.assert_array_equal(d, d0)
+    np.testing.assert_array_equal(g, g0)
+
+
+def test_auto_dense_fast_path_equals_normalized_path(rng):
+    # fully valid, no confidence: one FGS channel (den == 1); a confidence of ones takes
+    # the normalized two-channel path and must give the same depth
+    d, g, _ = _scene(rng, 48, 64)
+    a = refine(d, g, method="auto")
+    b = refine(d, g, method="auto", confidence=np.ones(d.shape, np.float32))
+    np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    # and a float guide with the same values gives the same result as the uint8 guide
+    c = refine(d, g.astype(np.float32), method="auto")
+    np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-5)

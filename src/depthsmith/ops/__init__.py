@@ -12,7 +12,7 @@ from ._jbu import joint_bilateral_upsample, sample_centres
 from ._kernels import KERNELS, blur_kernel, kernel_std
 from ._normconv import gaussian_normconv, nearest_fill
 from ._pyramid_normconv import multiscale_normconv, range_refit
-from ._solver import fast_global_smoother, fgs_normalized, fgs_weights
+from ._solver import fast_global_smoother, fgs_normalized, fgs_planes, fgs_weights
 from ._wmedian import weighted_median
 
 __all__ = ["gaussian_normconv", "nearest_fill"]
@@ -22,6 +22,7 @@ __all__ += ["joint_bilateral_upsample", "sample_centres", "fast_guided_filter",
             "fast_guided_upsample"]
 __all__ += ["KERNELS", "blur_kernel", "kernel_std"]
 __all__ += ["joint_bilateral_exact", "joint_bilateral_lattice", "permutohedral_filter",
-            "fast_global_smoother", "fgs_normalized", "fgs_weights", "weighted_median"]
+            "fast_global_smoother", "fgs_normalized", "fgs_planes", "fgs_weights",
+            "weighted_median"]
 __all__ += ["multiscale_normconv", "range_refit"]
 __all__ += ["geodesic_propagate", "geodesic_two_layers"]

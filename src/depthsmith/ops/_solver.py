@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numba as nb
 import numpy as np
 
@@ -65,7 +63,7 @@ def fgs_weights(guide, sigma_color):
     """Neighbour weights ``exp(-|I_p - I_q| / sigma_color)`` as float32 arrays:
     horizontal (H, W-1) and vertical (H-1, W)."""
     g = np.ascontiguousarray(guide, np.float32)
-    return _edge_weights(g, 1.0 / sigma_color)
+    return _edge_weights(g, np.float32(1.0 / sigma_color))
 
 
 def fgs_normalized(num, den, guide, lam, sigma_color, iterations, weights=None):
@@ -74,43 +72,55 @@ def fgs_normalized(num, den, guide, lam, sigma_color, iterations, weights=None):
     ``guide`` float32 (H, W, C) (unused when ``weights`` from :func:`fgs_weights` are
     given); returns float32 (num, den) smoothed by the same operator.
     """
-    wx, wy = fgs_weights(guide, sigma_color) if weights is None else weights
     a = np.ascontiguousarray(np.stack([num, den], axis=-1), np.float32)
+    fgs_planes(a, guide, lam, sigma_color, iterations, weights)
+    return a[:, :, 0], a[:, :, 1]
+
+
+def fgs_planes(a, guide, lam, sigma_color, iterations, weights=None):
+    """In place: the FGS sweeps (Min et al. 2014) on every channel of ``a``.
+
+    ``a`` float32 C-contiguous (H, W, C); ``guide`` float32 (H, W, C') (unused when
+    ``weights`` from :func:`fgs_weights` are given). The operator maps a constant to
+    itself, so a plain smoothing of fully valid depth needs one channel, not two.
+    """
+    wx, wy = fgs_weights(guide, sigma_color) if weights is None else weights
     for t in range(1, iterations + 1):
         lt = 1.5 * 4.0 ** (iterations - t) / (4.0 ** iterations - 1.0) * lam
         _sweep_rows(a, wx, lt)
         _sweep_cols(a, wy, lt)
-    return a[:, :, 0], a[:, :, 1]
+    return a
 
 
-@nb.njit(cache=True, fastmath=True)
+@nb.njit(cache=True, fastmath=True, parallel=True)
 def _edge_weights(g, inv_sc):
     h, w, nc = g.shape
     wx = np.empty((h, max(w - 1, 0)), np.float32)
     wy = np.empty((max(h - 1, 0), w), np.float32)
-    for y in range(h):
+    for y in nb.prange(h):
         for x in range(w - 1):
             s = np.float32(0.0)
             for c in range(nc):
                 t = g[y, x + 1, c] - g[y, x, c]
                 s += t * t
-            wx[y, x] = math.exp(-math.sqrt(s) * inv_sc)
+            wx[y, x] = np.exp(-np.sqrt(s) * inv_sc)
         if y < h - 1:
             for x in range(w):
                 s = np.float32(0.0)
                 for c in range(nc):
                     t = g[y + 1, x, c] - g[y, x, c]
                     s += t * t
-                wy[y, x] = math.exp(-math.sqrt(s) * inv_sc)
+                wy[y, x] = np.exp(-np.sqrt(s) * inv_sc)
     return wx, wy
 
 
-@nb.njit(cache=True, fastmath=True)
+@nb.njit(cache=True, fastmath=True, parallel=True)
 def _sweep_rows(a, wx, lam):
     """In place: solve (I + lam L_w) u = a along every row (Thomas algorithm).
 
     Rows are taken in blocks of 16 and advanced together, column by column, so the
-    recurrences of different rows interleave instead of waiting on one another.
+    recurrences of different rows interleave instead of waiting on one another; the
+    blocks are independent and run in parallel.
     """
     h, w, nv = a.shape
     lam = np.float32(lam)
@@ -118,9 +128,10 @@ def _sweep_rows(a, wx, lam):
     if w == 1:
         return
     blk = 16
-    cp = np.empty((w, blk), np.float32)
-    for y0 in range(0, h, blk):
+    for b in nb.prange((h + blk - 1) // blk):
+        y0 = b * blk
         y1 = min(h, y0 + blk)
+        cp = np.empty((w, blk), np.float32)
         for y in range(y0, y1):
             b0 = one + lam * wx[y, 0]
             cp[0, y - y0] = -lam * wx[y, 0] / b0
@@ -141,12 +152,13 @@ def _sweep_rows(a, wx, lam):
                     a[y, x, c] = a[y, x, c] - cp[x, y - y0] * a[y, x + 1, c]
 
 
-@nb.njit(cache=True, fastmath=True)
+@nb.njit(cache=True, fastmath=True, parallel=True)
 def _sweep_cols(a, wy, lam):
     """In place: solve (I + lam L_w) u = a along every column (Thomas algorithm).
 
     Rows are visited in order and the inner loop runs along a row, so memory is read
-    contiguously and the loop vectorises across columns.
+    contiguously and the loop vectorises across columns; bands of 64 columns are
+    independent and run in parallel.
     """
     h, w, nv = a.shape
     lam = np.float32(lam)
@@ -154,21 +166,25 @@ def _sweep_cols(a, wy, lam):
     cp = np.empty((h, w), np.float32)
     if h == 1:
         return
-    for x in range(w):
-        b0 = one + lam * wy[0, x]
-        cp[0, x] = -lam * wy[0, x] / b0
-        for c in range(nv):
-            a[0, x, c] = a[0, x, c] / b0
-    for y in range(1, h):
-        for x in range(w):
-            al = -lam * wy[y - 1, x]
-            cr = -lam * wy[y, x] if y < h - 1 else np.float32(0.0)
-            m = one - al - cr - al * cp[y - 1, x]
-            im = one / m
-            cp[y, x] = cr * im
+    band = 64
+    for b in nb.prange((w + band - 1) // band):
+        x0 = b * band
+        x1 = min(w, x0 + band)
+        for x in range(x0, x1):
+            b0 = one + lam * wy[0, x]
+            cp[0, x] = -lam * wy[0, x] / b0
             for c in range(nv):
-                a[y, x, c] = (a[y, x, c] - al * a[y - 1, x, c]) * im
-    for y in range(h - 2, -1, -1):
-        for x in range(w):
-            for c in range(nv):
-                a[y, x, c] = a[y, x, c] - cp[y, x] * a[y + 1, x, c]
+                a[0, x, c] = a[0, x, c] / b0
+        for y in range(1, h):
+            for x in range(x0, x1):
+                al = -lam * wy[y - 1, x]
+                cr = -lam * wy[y, x] if y < h - 1 else np.float32(0.0)
+                m = one - al - cr - al * cp[y - 1, x]
+                im = one / m
+                cp[y, x] = cr * im
+                for c in range(nv):
+                    a[y, x, c] = (a[y, x, c] - al * a[y - 1, x, c]) * im
+        for y in range(h - 2, -1, -1):
+            for x in range(x0, x1):
+                for c in range(nv):
+                    a[y, x, c] = a[y, x, c] - cp[y, x] * a[y + 1, x, c]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 
 import cv2
+import numba as nb
 import numpy as np
 
 from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
 from ..ops import (
     fast_global_smoother,
     fgs_normalized,
+    fgs_planes,
     guided_core,
     guided_filter,
     joint_bilateral_exact,
@@ -152,6 +154,44 @@ def _guide_unit(g: np.ndarray) -> float:
     return 1.0
 
 
+@nb.njit(cache=True, fastmath=True, parallel=True)
+def _ratio(num, den, floor):
+    """``num / den`` where ``den > floor`` (else 0) and that mask, in one pass."""
+    h, w = num.shape
+    s = np.empty((h, w), np.float32)
+    ok = np.empty((h, w), np.bool_)
+    for y in nb.prange(h):
+        for x in range(w):
+            dd = den[y, x]
+            ok[y, x] = dd > floor
+            s[y, x] = num[y, x] / dd if dd > floor else np.float32(0.0)
+    return s, ok
+
+
+@nb.njit(cache=True, fastmath=True, parallel=True)
+def _toggle(s, mx, mn, inv_t2, floor):
+    """Ramp confidence ``k = exp(-|Sobel s|^2 / t^2) + floor`` (3x3 Sobel, OpenCV's default
+    reflect-101 border) and the toggle output ``k s + (1 - k) (mx or mn, the closer)``."""
+    h, w = s.shape
+    out = np.empty((h, w), np.float32)
+    one = np.float32(1.0)
+    for y in nb.prange(h):
+        ym = y - 1 if y > 0 else min(1, h - 1)
+        yp = y + 1 if y < h - 1 else max(h - 2, 0)
+        for x in range(w):
+            xm = x - 1 if x > 0 else min(1, w - 1)
+            xp = x + 1 if x < w - 1 else max(w - 2, 0)
+            gx = (s[ym, xp] - s[ym, xm]) + 2 * (s[y, xp] - s[y, xm]) + (s[yp, xp] - s[yp, xm])
+            gy = (s[yp, xm] - s[ym, xm]) + 2 * (s[yp, x] - s[ym, x]) + (s[yp, xp] - s[ym, xp])
+            k = np.exp(-(gx * gx + gy * gy) * inv_t2) + floor
+            v = s[y, x]
+            hi = mx[y, x]
+            lo = mn[y, x]
+            tg = hi if hi - v < v - lo else lo
+            out[y, x] = k * v + (one - k) * tg
+    return out
+
+
 def auto(depth, guide, *, valid=None, confidence=None) -> np.ndarray:
     """The default pipeline: denoise, re-sharpen blurred depth edges, align them to color.
 
@@ -171,32 +211,38 @@ def auto(depth, guide, *, valid=None, confidence=None) -> np.ndarray:
     (H, W); NaN only where no valid pixel is in reach.
     """
     d, g, v = _prep(depth, guide, valid)
-    return _auto(d, g, v, confidence)
+    if isinstance(guide, np.ndarray) and guide.dtype == np.uint8 and guide.shape == g.shape:
+        g8 = np.ascontiguousarray(guide)  # same values; OpenCV's guided filter is faster on it
+    else:
+        g8 = g
+    return _auto(d, g, v, confidence, guide_gf=g8)
 
 
 def _auto(d, g, v, confidence, *, lam=30.0, sc=4.0, tau=0.015, iters=1, floor=1e-3,
-          toggle_radius=3, gf_radius=2, gf_eps=10.0, shape=cv2.MORPH_RECT):
+          toggle_radius=3, gf_radius=2, gf_eps=10.0, shape=cv2.MORPH_RECT, guide_gf=None):
     u = _guide_unit(g)
     c = v.astype(np.float32)
     if confidence is not None:
         c = c * np.clip(np.asarray(confidence, np.float32), 0, None)
     dz = np.where(v, d, 0).astype(np.float32)
-    num, den = fgs_normalized(dz * c, c, g, lam, sc * u, iters)
-    ok = den > 1e-6
-    s = np.where(ok, num / np.where(ok, den, 1.0), 0.0).astype(np.float32)
+    if confidence is None and v.all():
+        # every weight is 1: FGS maps the constant 1 to itself, so den == 1 and one
+        # channel does (same result up to float rounding, half the sweeps)
+        s = fgs_planes(np.array(d[:, :, None], np.float32, order="C"), g, lam, sc * u,
+                       iters)[:, :, 0]
+        ok = np.ones(d.shape, bool)
+    else:
+        num, den = fgs_normalized(dz * c, c, g, lam, sc * u, iters)
+        s, ok = _ratio(num, den, np.float32(1e-6))
     lo, hi = np.percentile(d[v][::7], [1, 99])  # every 7th valid pixel is plenty
     t = 8.0 * tau * (float(hi - lo) or 1.0)  # Sobel gives 8x the per-px gradient
-    gx = cv2.Sobel(s, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(s, cv2.CV_32F, 0, 1, ksize=3)
-    k = np.exp(-(gx * gx + gy * gy) / (t * t)) + floor
     if toggle_radius:
         disc = cv2.getStructuringElement(shape, (2 * toggle_radius + 1,) * 2)
-        mx = cv2.dilate(s, disc)
-        mn = cv2.erode(s, disc)
-        s = k * s + (1.0 - k) * np.where(mx - s < s - mn, mx, mn)
+        s = _toggle(s, cv2.dilate(s, disc), cv2.erode(s, disc), np.float32(1.0 / (t * t)),
+                    np.float32(floor))
     if gf_radius:
-        s = guided_core(s.astype(np.float32), g, ok.astype(np.float32), gf_radius,
-                        gf_eps * u * u)
+        s = guided_core(s, g if guide_gf is None else guide_gf, ok.astype(np.float32),
+                        gf_radius, gf_eps * u * u)
     return np.where(ok, s, np.nan).astype(np.float32)
 
 
