@@ -4,7 +4,16 @@
 :data:`METHODS`; :func:`sample` draws the seed's four sampling schemes for experiments.
 """
 
-from ._api import GUIDED_MAX_DENSITY, METHODS, auto, choose_method, complete
+from ._api import (
+    GUIDED_MAX_DENSITY,
+    LINE_SIGMA,
+    METHODS,
+    auto,
+    choose_method,
+    choose_params,
+    complete,
+    scan_lines,
+)
 from ._guided import guided
 from ._interp import interpolate
 from ._morph import PRESETS, cross_kernel, diamond_kernel, full_kernel, morphological
@@ -12,7 +21,8 @@ from ._normconv import normconv
 from ._sample import SCHEMES, gradient_magnitude, sample
 
 __all__ = [
-    "complete", "METHODS", "auto", "choose_method", "GUIDED_MAX_DENSITY", "morphological",
+    "complete", "METHODS", "auto", "choose_method", "choose_params", "scan_lines",
+    "LINE_SIGMA", "GUIDED_MAX_DENSITY", "morphological",
     "normconv", "interpolate", "guided", "sample", "SCHEMES", "gradient_magnitude", "PRESETS",
     "diamond_kernel", "full_kernel", "cross_kernel",
 ]
