@@ -281,19 +281,17 @@ def permutohedral_filter(positions: np.ndarray, values: np.ndarray) -> np.ndarra
     return out
 
 
-def _key_layout(p):
-    """Per key coordinate: the offset (minimum) and bit position of its packed field.
-
-    Every elevated coordinate is bounded from the position ranges (interval arithmetic),
-    so the vertex keys can be packed before they are seen."""
-    n, dim = p.shape
+def _elevated_bounds(pmin, pmax):
+    """Lowest and highest value of each elevated (lattice) coordinate over the box
+    [pmin, pmax] of positions (interval arithmetic), widened by the ``3 (d + 1)`` that the
+    simplex vertices and their blur neighbours may reach beyond it."""
+    dim = pmin.shape[0]
     d1 = dim + 1
     scale = np.sqrt(2.0 / 3.0) * d1 / np.sqrt((np.arange(dim) + 1.0) * (np.arange(dim) + 2.0))
-    pmin, pmax = _col_range(p)
     pmin = pmin * scale
     pmax = pmax * scale
     lo = np.empty(dim, np.int64)
-    bits = np.empty(dim, np.int64)
+    hi = np.empty(dim, np.int64)
     for i in range(dim):
         # elev[0] = sum_j cf_j; elev[i] = sum_{j >= i} cf_j - i cf_{i-1}
         coef = np.zeros(dim)
@@ -303,7 +301,17 @@ def _key_layout(p):
         emin = float(np.sum(np.where(coef > 0, coef * pmin, coef * pmax)))
         emax = float(np.sum(np.where(coef > 0, coef * pmax, coef * pmin)))
         lo[i] = int(math.floor(emin)) - 3 * d1
-        bits[i] = int(math.ceil(math.log2(math.ceil(emax) + 3 * d1 - lo[i] + 2)))
+        hi[i] = int(math.ceil(emax)) + 3 * d1
+    return lo, hi
+
+
+def _key_layout(p):
+    """Per key coordinate: the offset (minimum) and bit position of its packed field.
+
+    Every elevated coordinate is bounded from the position ranges (interval arithmetic),
+    so the vertex keys can be packed before they are seen."""
+    lo, hi = _elevated_bounds(*_col_range(p))
+    bits = np.ceil(np.log2((hi - lo + 2).astype(np.float64))).astype(np.int64)
     if bits.sum() > 62:
         raise InputError("permutohedral lattice: the position span is too large to index "
                          f"({int(bits.sum())} bits); use larger sigmas or a smaller image")
@@ -666,23 +674,8 @@ def _color_lattice(g, inv_sc):
 def _field_ranges(p):
     """Lowest value and span of each key coordinate (the bounds of :func:`_key_layout`,
     not rounded up to powers of two: for mixed-radix keys)."""
-    dim = p.shape[1]
-    d1 = dim + 1
-    scale = np.sqrt(2.0 / 3.0) * d1 / np.sqrt((np.arange(dim) + 1.0) * (np.arange(dim) + 2.0))
-    pmin = p.min(0) * scale
-    pmax = p.max(0) * scale
-    lo = np.empty(dim, np.int64)
-    span = np.empty(dim, np.int64)
-    for i in range(dim):
-        coef = np.zeros(dim)
-        coef[i:] = 1.0
-        if i > 0:
-            coef[i - 1] = -float(i)
-        emin = float(np.sum(np.where(coef > 0, coef * pmin, coef * pmax)))
-        emax = float(np.sum(np.where(coef > 0, coef * pmax, coef * pmin)))
-        lo[i] = int(math.floor(emin)) - 3 * d1
-        span[i] = int(math.ceil(emax)) + 3 * d1 - lo[i] + 1
-    return lo, span
+    lo, hi = _elevated_bounds(p.min(0), p.max(0))
+    return lo, hi - lo + 1
 
 
 @nb.njit(cache=True, parallel=True, fastmath=True)
