@@ -264,6 +264,15 @@ def _coefficients(m, eps):
     return out
 
 
+@nb.njit(cache=True, inline="always")
+def _tap(i, scale, n):
+    """The two source indices (clamped) and the weight of the second for output index ``i``
+    under cv2.resize's bilinear convention (pixel centres, ``scale`` = source / output)."""
+    f = (i + 0.5) * scale - 0.5
+    i0 = int(np.floor(f))
+    return min(max(i0, 0), n - 1), min(max(i0 + 1, 0), n - 1), f - i0
+
+
 @nb.njit(cache=True)
 def _apply(coef, g, gm, pm, H, W):
     """Bilinear upsampling of the coefficient maps (cv2.resize convention) and q = a.I + b."""
@@ -272,17 +281,9 @@ def _apply(coef, g, gm, pm, H, W):
     sx = w / W
     out = np.empty((H, W), np.float32)
     for y in range(H):
-        fy = (y + 0.5) * sy - 0.5
-        y0 = int(np.floor(fy))
-        ty = fy - y0
-        ya = min(max(y0, 0), h - 1)
-        yb = min(max(y0 + 1, 0), h - 1)
+        ya, yb, ty = _tap(y, sy, h)
         for x in range(W):
-            fx = (x + 0.5) * sx - 0.5
-            x0 = int(np.floor(fx))
-            tx = fx - x0
-            xa = min(max(x0, 0), w - 1)
-            xb = min(max(x0 + 1, 0), w - 1)
+            xa, xb, tx = _tap(x, sx, w)
             acc = pm
             for c in range(4):
                 v = ((1 - ty) * ((1 - tx) * coef[c, ya, xa] + tx * coef[c, ya, xb])
@@ -407,17 +408,9 @@ def _apply_k(coef, g, xm, pm, H, W):
     sx = w / W
     out = np.empty((H, W), np.float32)
     for y in range(H):
-        fy = (y + 0.5) * sy - 0.5
-        y0 = int(np.floor(fy))
-        ty = fy - y0
-        ya = min(max(y0, 0), h - 1)
-        yb = min(max(y0 + 1, 0), h - 1)
+        ya, yb, ty = _tap(y, sy, h)
         for x in range(W):
-            fx = (x + 0.5) * sx - 0.5
-            x0 = int(np.floor(fx))
-            tx = fx - x0
-            xa = min(max(x0, 0), w - 1)
-            xb = min(max(x0 + 1, 0), w - 1)
+            xa, xb, tx = _tap(x, sx, w)
             acc = pm
             for c in range(K + 1):
                 v = ((1 - ty) * ((1 - tx) * coef[c, ya, xa] + tx * coef[c, ya, xb])
