@@ -206,6 +206,24 @@ def _csr(st):
 
 
 
+@njit(cache=True, inline="always")
+def _row_residual(st, b, x, y, xx, centre):
+    """``b - (M x)`` at row (y, xx) of the stencil system, over the in-image neighbours;
+    without the centre term when ``centre`` is False (the Gauss-Seidel numerator)."""
+    h, w = x.shape
+    acc = b[y, xx]
+    for dy in range(3):
+        yy = y + dy - 1
+        if yy < 0 or yy >= h:
+            continue
+        for dx in range(3):
+            x2 = xx + dx - 1
+            if x2 < 0 or x2 >= w or (dy == 1 and dx == 1 and not centre):
+                continue
+            acc -= st[y, xx, dy, dx] * x[yy, x2]
+    return acc
+
+
 @njit(cache=True)
 def _gs_outside(st, x, b, inside, forward):
     """One in-place Gauss-Seidel sweep (raster or reverse order) over the pixels not ``inside``.
@@ -220,17 +238,7 @@ def _gs_outside(st, x, b, inside, forward):
         xx = k - y * w
         if inside[y, xx]:
             continue
-        acc = b[y, xx]
-        for dy in range(3):
-            yy = y + dy - 1
-            if yy < 0 or yy >= h:
-                continue
-            for dx in range(3):
-                x2 = xx + dx - 1
-                if x2 < 0 or x2 >= w or (dy == 1 and dx == 1):
-                    continue
-                acc -= st[y, xx, dy, dx] * x[yy, x2]
-        x[y, xx] = acc / st[y, xx, 1, 1]
+        x[y, xx] = _row_residual(st, b, x, y, xx, False) / st[y, xx, 1, 1]
 
 
 @njit(cache=True)
@@ -243,17 +251,7 @@ def _inner_residual(st, b, x, lin, count):
             j = lin[y, xx]
             if j < 0:
                 continue
-            acc = b[y, xx]
-            for dy in range(3):
-                yy = y + dy - 1
-                if yy < 0 or yy >= h:
-                    continue
-                for dx in range(3):
-                    x2 = xx + dx - 1
-                    if x2 < 0 or x2 >= w:
-                        continue
-                    acc -= st[y, xx, dy, dx] * x[yy, x2]
-            out[j] = acc
+            out[j] = _row_residual(st, b, x, y, xx, True)
     return out
 
 
