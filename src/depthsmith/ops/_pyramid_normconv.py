@@ -754,42 +754,20 @@ def range_refit(estimate, depth, *, valid=None, sigma_space=(1.2, 2.5),
 
 @nb.njit(cache=True, fastmath=True)
 def _range_refit(out, est, d, row_ptr, cols, ys, xs, ry, rx, isy2, isx2, sr, ridge):
-    h, w = d.shape
+    """:func:`_refit_pixel` at the flagged pixels ``(ys, xs)`` (row-major order, so the
+    per-row cursors only move right within a row); ``d`` is 0 off the samples."""
+    h = d.shape[0]
     wy = _gauss_taps(ry, isy2)
     wx = _gauss_taps(rx, isx2)
+    c = np.ones(d.shape, np.float32)  # unit certainty: only the samples in cols are read
+    ptr = np.empty(2 * ry + 1, np.int64)
+    prev = -1
     for k in range(ys.size):
         y = ys[k]
         x = xs[k]
-        ref = np.float64(est[y, x])
-        isr = 1.0 / max((sr * ref) ** 2, 1e-30)
-        s0 = s1 = su = sv = suu = suv = svv = sdu = sdv = 0.0
-        for yy in range(max(0, y - ry), min(h, y + ry + 1)):
-            a, b = row_ptr[yy], row_ptr[yy + 1]
-            j = a + np.searchsorted(cols[a:b], x - rx)
-            while j < b and cols[j] <= x + rx:
-                xx = cols[j]
-                j += 1
-                dv = np.float64(d[yy, xx])
-                r = dv - ref
-                wt = wy[yy - y + ry] * wx[xx - x + rx] * math.exp(-0.5 * r * r * isr)
-                u = np.float64(xx - x)
-                q = np.float64(yy - y)
-                s0 += wt
-                s1 += wt * dv
-                su += wt * u
-                sv += wt * q
-                suu += wt * u * u
-                suv += wt * u * q
-                svv += wt * q * q
-                sdu += wt * dv * u
-                sdv += wt * dv * q
-        if s0 < 1e-6:
-            continue
-        a11 = suu + ridge * s0
-        a22 = svv + ridge * s0
-        m00 = a11 * a22 - suv * suv
-        det = s0 * m00 - su * (su * a22 - suv * sv) + sv * (su * suv - a11 * sv)
-        c0 = s1 / s0
-        if abs(det) > 1e-9 * s0 * s0 * s0:
-            c0 = (s1 * m00 - su * (sdu * a22 - suv * sdv) + sv * (sdu * suv - a11 * sdv)) / det
-        out[y, x] = c0
+        if y != prev:
+            for i in range(2 * ry + 1):
+                ptr[i] = row_ptr[min(max(y - ry + i, 0), h)]
+            prev = y
+        out[y, x] = _refit_pixel(est[y, x], d, c, row_ptr, cols, ptr, y, x, ry, rx, wy, wx,
+                                 sr, ridge)
