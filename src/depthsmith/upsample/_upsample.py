@@ -13,6 +13,7 @@ from ..ops import (
     joint_bilateral_upsample,
     nearest_fill,
 )
+from ..ops._jbu import default_sigma_color
 
 __all__ = ["upsample", "upsample_nearest", "upsample_bicubic", "upsample_jbu",
            "upsample_guided", "upsample_optimize", "auto_method", "output_size", "METHODS"]
@@ -161,21 +162,17 @@ def upsample_jbu(depth, guide, *, size=None, valid=None, radius: int = 1,
 
 
 def _sigma(value, guide, base=24.0):
+    """``sigma_color`` as given, else ``base`` (0-255 units) in the guide's units."""
     if value is not None:
         return check_positive(value, "sigma_color")
-    dt = np.asarray(guide).dtype
-    if dt == np.uint16:
-        return base * 257.0
-    return base if np.issubdtype(dt, np.integer) else base / 255.0
+    return default_sigma_color(guide, base)
 
 
 def _eps(value, guide, base=0.01):
     """Default guided-filter eps: ``(base * full range)^2`` in squared guide units."""
     if value is not None:
         return check_positive(value, "eps")
-    dt = np.asarray(guide).dtype
-    full = 65535.0 if dt == np.uint16 else (255.0 if np.issubdtype(dt, np.integer) else 1.0)
-    return (base * full) ** 2
+    return (base * default_sigma_color(guide, 255.0)) ** 2  # full range: 65535, 255 or 1
 
 
 def _factor(d_shape, size) -> float:
