@@ -104,3 +104,15 @@ def test_usage_errors_exit_2():
     assert run("eval", DISP, DISP, "--edge-radius", "abc").exit_code == 2
     res = run("info", DISP, "--scale", "-1")
     assert res.exit_code == 2 and "--scale" in res.output
+
+
+def test_method_choices_match_the_library_registries():
+    # the CLI spells the method lists out (importing the libraries at start-up costs ~1 s);
+    # they must stay the registries' keys ("auto" included)
+    from depthsmith import complete, fill, refine, upsample
+    from depthsmith.cli import _complete, _fill, _refine, _upsample
+
+    assert set(_complete._METHODS) == set(complete.METHODS)
+    assert set(_fill._METHODS) == set(fill.METHODS)
+    assert set(_refine._PARAMS) == set(refine.METHODS)
+    assert set(_upsample._METHODS) == set(upsample.METHODS) | {"auto"}
