@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from depthsmith._validate import InputError
+from depthsmith._validate import Guide, InputError
 from depthsmith.ops import (
     fast_global_smoother,
     joint_bilateral_exact,
@@ -48,7 +48,7 @@ def test_exact_jbf_matches_bruteforce(rng):
     d = rng.uniform(1, 10, (17, 21))
     g = rng.uniform(0, 255, (17, 21, 3))
     v = rng.random((17, 21)) > 0.25
-    out, _ = joint_bilateral_exact(d.astype(np.float32), g, radius=3, sigma_space=2.0,
+    out, _ = joint_bilateral_exact(d.astype(np.float32), g / 255.0, radius=3, sigma_space=2.0,
                                    sigma_color=40.0, valid=v)
     ref = _brute_jbf(d.astype(np.float32).astype(np.float64),
                      g.astype(np.float32).astype(np.float64), v, 3, 2.0, 40.0)
@@ -171,7 +171,8 @@ def test_weighted_median_matches_bruteforce(rng):
     d = rng.integers(0, 12, (15, 19)).astype(np.float32)  # ties on purpose
     g = rng.uniform(0, 255, (15, 19, 3)).astype(np.float32)
     c = rng.uniform(0, 1, (15, 19)) * (rng.random((15, 19)) > 0.2)
-    out = weighted_median(d, g, radius=2, sigma_color=60.0, valid=c > 0, confidence=c)
+    out = weighted_median(d, Guide.from_levels(g), radius=2, sigma_color=60.0, valid=c > 0,
+                          confidence=c)
     ref = _brute_wmedian(d, g.astype(np.float64), c, 2, 60.0)
     np.testing.assert_allclose(out, ref, atol=1e-6)
 
@@ -191,7 +192,7 @@ def test_solver_1d_is_exact_wls(rng):
     f = rng.uniform(1, 5, (1, w)).astype(np.float32)
     g = rng.uniform(0, 255, (1, w, 3)).astype(np.float32)
     lam, sc = 5.0, 30.0
-    out = fast_global_smoother(f, g, lam=lam, sigma_color=sc, iterations=1)
+    out = fast_global_smoother(f, Guide.from_levels(g), lam=lam, sigma_color=sc, iterations=1)
     wts = np.exp(-np.sqrt(((g[0, 1:] - g[0, :-1]) ** 2).sum(-1)) / sc)
     lap = np.zeros((w, w))
     for i, k in enumerate(wts):
@@ -287,6 +288,6 @@ def test_auto_dense_fast_path_equals_normalized_path(rng):
     a = refine(d, g, method="auto")
     b = refine(d, g, method="auto", confidence=np.ones(d.shape, np.float32))
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
-    # and a float guide with the same values gives the same result as the uint8 guide
-    c = refine(d, g.astype(np.float32), method="auto")
+    # and the same picture as a float guide in [0, 1] gives the same result
+    c = refine(d, g.astype(np.float32) / 255.0, method="auto")
     np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-5)

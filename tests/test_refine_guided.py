@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from depthsmith._validate import InputError
+from depthsmith._validate import Guide, InputError
 from depthsmith.ops import guided_filter
 
 
@@ -57,7 +57,7 @@ def test_guided_matches_bruteforce(rng, channels, weighted):
     p = rng.uniform(1, 5, (h, w))
     c = rng.uniform(0, 1, (h, w)) * (rng.random((h, w)) > 0.2) if weighted else np.ones((h, w))
     valid = c > 0
-    ours = guided_filter(p.astype(np.float32), g.astype(np.float32), radius=r, eps=eps,
+    ours = guided_filter(p.astype(np.float32), Guide.from_levels(g), radius=r, eps=eps,
                          valid=valid, confidence=c if weighted else None)
     ref = _brute_guided(p, g, c, r, eps)
     np.testing.assert_allclose(ours, ref, rtol=0, atol=2e-4)
@@ -66,7 +66,7 @@ def test_guided_matches_bruteforce(rng, channels, weighted):
 def test_guided_matches_opencv_color(rng):
     g = cv2.GaussianBlur(rng.uniform(0, 255, (60, 80, 3)).astype(np.float32), (7, 7), 2)
     d = rng.uniform(1, 10, (60, 80)).astype(np.float32)
-    ours = guided_filter(d, g, radius=4, eps=100.0)
+    ours = guided_filter(d, Guide.from_levels(g), radius=4, eps=100.0)
     ref = cv2.ximgproc.guidedFilter(g, d, 4, 100.0)
     np.testing.assert_allclose(ours[8:-8, 8:-8], ref[8:-8, 8:-8], atol=1e-4)
 
@@ -86,7 +86,7 @@ def test_guided_constant_and_poison(rng):
 def test_guided_dtypes_and_errors(rng):
     g = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
     d = rng.uniform(1, 2, (20, 30))
-    out64 = guided_filter(d, g.astype(np.float64), radius=2, eps=5.0)
+    out64 = guided_filter(d, g.astype(np.float64) / 255.0, radius=2, eps=5.0)
     out8 = guided_filter(d.astype(np.float32), g, radius=2, eps=5.0)
     assert out64.dtype == np.float32 and out64.shape == (20, 30)
     np.testing.assert_allclose(out64, out8, atol=1e-4)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from depthsmith._validate import InputError
+from depthsmith._validate import Guide, InputError
 from depthsmith.ops import _bilateral as lat
 from depthsmith.ops import permutohedral_filter
 from depthsmith.refine import refine
@@ -198,7 +198,7 @@ def test_grid_lookup_table_matches_hashing(monkeypatch):
 def test_gray_guide_and_both_lattices_close_to_exact(spatial):
     rng = np.random.default_rng(5)
     d, g = _blobs(rng, 80, 100)
-    gray = g.mean(2).astype(np.float32)
+    gray = Guide.from_levels(g.mean(2))
     ss = 5.0
     ex, _ = lat.joint_bilateral_exact(d, gray, radius=15, sigma_space=ss, sigma_color=20.0)
     fa, _ = lat.joint_bilateral_lattice(d, gray, sigma_space=ss, sigma_color=20.0,

@@ -241,7 +241,7 @@ def test_fast_guided_upsample_equals_fit_on_downsampled(rng):
     g = _guide(rng, d.shape)
     gl = cv2.resize(g.astype(np.float32), (26, 20), interpolation=cv2.INTER_AREA)
     dl = cv2.resize(d, (26, 20), interpolation=cv2.INTER_AREA)
-    np.testing.assert_allclose(fast_guided_upsample(dl, gl, g, radius=2, eps=30.0),
+    np.testing.assert_allclose(fast_guided_upsample(dl, gl / 255.0, g, radius=2, eps=30.0),
                                fast_guided_filter(d, g, radius=4, eps=30.0, subsample=2),
                                atol=1e-4)
 

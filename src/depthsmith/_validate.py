@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "DepthsmithError", "InputError", "InputTypeError", "check_depth", "check_guide",
+    "DepthsmithError", "InputError", "InputTypeError", "Guide", "check_depth", "check_guide",
     "check_valid", "default_valid", "check_positive", "check_confidence", "as_rng",
 ]
 
@@ -82,30 +82,119 @@ def check_valid(valid, depth: np.ndarray, name: str = "valid", *,
     return np.ascontiguousarray(v)
 
 
-def check_guide(guide, shape: tuple[int, int] | None = None, name: str = "guide", *,
-                channels: tuple[int, ...] = (1, 3)) -> np.ndarray:
-    """Return the guide as a float32 (H, W, C) array in its own units, or raise.
+class Guide:
+    """A validated guide image: one value, one unit rule (like scikit-image's ``img_as_float``).
 
-    uint8 guides keep their 0-255 range and float guides theirs (usually [0, 1]); C is 1
-    or 3. ``shape`` is the depth's (H, W) that the guide must match.
+    Attributes
+    ----------
+    array : (H, W, C) float32 ndarray
+        The guide in its own units (0-255 for uint8, 0-65535 for uint16, [0, 1] for float).
+    step : float
+        The size of one 8-bit level in the guide's units, from the dtype only: 1 for
+        uint8, 257 for uint16 (whatever range the values use), 1/255 for float.
+    dtype : numpy.dtype
+        The dtype the caller passed.
+
+    Every colour parameter of the library (``sigma_color``, guided-filter ``eps``, colour
+    weights) is stated in 8-bit steps; the primitives read :attr:`levels`, the guide on the
+    8-bit scale (``array / step``), so the same picture given as uint8, as uint16 (x257) or
+    as float in [0, 1] gives the same result within float rounding.
     """
-    g = np.asarray(guide)
-    if g.dtype == bool or not (np.issubdtype(g.dtype, np.integer)
-                               or np.issubdtype(g.dtype, np.floating)):
-        raise InputTypeError(f"{name} dtype {g.dtype} is not supported: expected uint8, "
-                             "uint16 or float")
-    if g.ndim == 2:
-        g = g[:, :, None]
+
+    __slots__ = ("array", "step", "dtype", "_levels", "_u8")
+
+    def __init__(self, array: np.ndarray, step: float, dtype, u8: np.ndarray | None = None):
+        self.array = array
+        self.step = float(step)
+        self.dtype = np.dtype(dtype)
+        self._levels = array if self.step == 1.0 else None
+        self._u8 = u8
+
+    @classmethod
+    def from_levels(cls, levels: np.ndarray) -> Guide:
+        """A guide already on the 8-bit scale (float, 0-255 for full range), e.g. a resampled
+        :attr:`levels`; for internal pipelines that resize a validated guide."""
+        a = np.ascontiguousarray(levels, dtype=np.float32)
+        return cls(a if a.ndim == 3 else a[:, :, None], 1.0, np.float32)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return self.array.shape
+
+    @property
+    def channels(self) -> int:
+        return int(self.array.shape[2])
+
+    @property
+    def levels(self) -> np.ndarray:
+        """(H, W, C) float32 on the 8-bit scale (0-255 for a full-range picture)."""
+        if self._levels is None:
+            self._levels = np.ascontiguousarray(self.array * np.float32(1.0 / self.step),
+                                                dtype=np.float32)
+        return self._levels
+
+    @property
+    def uint8(self) -> np.ndarray | None:
+        """The caller's (H, W, C) uint8 array when the guide was given as uint8, else None
+        (OpenCV has faster paths for 8-bit guides; same values as :attr:`levels`)."""
+        return self._u8
+
+    def __repr__(self) -> str:
+        return f"Guide(shape={self.shape}, dtype={self.dtype}, step={self.step:g})"
+
+
+#: Float guides may overshoot [0, 1] by this much (bicubic resampling rings) and stay valid.
+FLOAT_GUIDE_SLACK = 0.05
+
+
+def check_guide(guide, shape: tuple[int, int] | None = None, name: str = "guide", *,
+                channels: tuple[int, ...] = (1, 3)) -> Guide:
+    """Validate a guide image once and return it as a :class:`Guide`, or raise.
+
+    Accepted: uint8, uint16 (any range) and float in [0, 1] (a little overshoot from
+    resampling, up to :data:`FLOAT_GUIDE_SLACK`, is tolerated); (H, W) or (H, W, C) with C
+    in ``channels``. ``shape`` is the depth's (H, W) that the guide must match. A
+    :class:`Guide` passes through (its shape is still checked).
+    """
+    if isinstance(guide, Guide):
+        g = guide.array
+        if g.shape[2] not in channels:
+            raise InputError(f"{name} shape {_shape(g)} is not an image with "
+                             f"{' or '.join(map(str, channels))} channels: expected (H, W[, C])")
+        if shape is not None and g.shape[:2] != tuple(shape):
+            raise InputError(f"{name} shape {_shape(g)} does not match depth shape "
+                             f"{tuple(int(s) for s in shape)}")
+        return guide
+    raw = np.asarray(guide)
+    if raw.dtype == np.uint8:
+        step = 1.0
+    elif raw.dtype == np.uint16:
+        step = 257.0
+    elif np.issubdtype(raw.dtype, np.floating):
+        step = 1.0 / 255.0
+    else:
+        raise InputTypeError(f"{name} dtype {raw.dtype} is not supported: expected uint8, "
+                             "uint16 or float in [0, 1]")
+    g = raw[:, :, None] if raw.ndim == 2 else raw
     if g.ndim != 3 or g.shape[2] not in channels:
         raise InputError(f"{name} shape {_shape(g)} is not an image with "
                          f"{' or '.join(map(str, channels))} channels: expected (H, W[, C])")
     if shape is not None and g.shape[:2] != tuple(shape):
         raise InputError(f"{name} shape {_shape(g)} does not match depth shape "
                          f"{tuple(int(s) for s in shape)}")
-    g = np.ascontiguousarray(g, dtype=np.float32)
-    if not np.isfinite(g).all():
+    if g.shape[0] < 1 or g.shape[1] < 1:
+        raise InputError(f"{name} shape {_shape(g)} is empty")
+    u8 = np.ascontiguousarray(g) if raw.dtype == np.uint8 else None
+    a = np.ascontiguousarray(g, dtype=np.float32)
+    if step != 1.0 / 255.0:
+        return Guide(a, step, raw.dtype, u8)
+    if not np.isfinite(a).all():
         raise InputError(f"{name} contains NaN or inf: expected finite values")
-    return g
+    lo, hi = float(a.min()), float(a.max())
+    if hi > 1.0 + FLOAT_GUIDE_SLACK or lo < -FLOAT_GUIDE_SLACK:
+        raise InputError(f"{name}: float guides must be in [0, 1]: divide by 255, or pass the "
+                         f"uint8 image (values {lo:g} to {hi:g})")
+    return Guide(a, step, raw.dtype)
 
 
 def check_positive(value, name: str, *, allow_zero: bool = False) -> float:

@@ -14,7 +14,7 @@ import numpy as np
 from scipy import signal, stats
 
 from ..datasets import load, scenes
-from ..ops import KERNELS, blur_kernel, colorization_fill, kernel_std, nearest_fill
+from ..ops import KERNELS, blur_kernel, colorization_fill, kernel_std, nearest_fill, to_gray
 from ._core import Case, Method, Task
 
 __all__ = ["DFD_PATCH", "DFD_MAP", "render_defocus", "gradient_ratio_sigma",
@@ -26,8 +26,7 @@ NOISE = 0.001
 
 
 def _gray(rgb) -> np.ndarray:
-    rgb = np.asarray(rgb, np.float64)
-    return (0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]) / 255.0
+    return to_gray(np.asarray(rgb, np.float64)) / 255.0
 
 
 def patch_cases(root, *, models=tuple(KERNELS), radii=RADII, sizes=PATCH_SIZES, per_image=5,

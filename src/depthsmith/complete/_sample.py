@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from .._validate import InputError, as_rng, check_depth, check_guide, check_valid
+from .._color import to_gray
 
 __all__ = ["sample", "SCHEMES", "gradient_magnitude"]
 
@@ -14,10 +15,8 @@ SCHEMES = ("uniform", "gradient", "uniform+gradient", "grid")
 
 def gradient_magnitude(guide) -> np.ndarray:
     """Sobel gradient magnitude (3x3) of the guide's gray level ``0.299R+0.587G+0.114B``,
-    float64, in the guide's units per pixel."""
-    g = check_guide(guide)
-    gray = (g[:, :, 0] if g.shape[2] == 1 else
-            0.299 * g[:, :, 0] + 0.587 * g[:, :, 1] + 0.114 * g[:, :, 2]).astype(np.float32)
+    float64, in 8-bit steps per pixel."""
+    gray = to_gray(check_guide(guide).levels).astype(np.float32)
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3, borderType=cv2.BORDER_REFLECT_101)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3, borderType=cv2.BORDER_REFLECT_101)
     return np.hypot(gx, gy).astype(np.float64)

@@ -25,13 +25,7 @@ def guide_255(guide, shape) -> np.ndarray:
 
     Color parameters of the fill methods are per 8-bit level whatever the guide's dtype.
     """
-    raw = np.asarray(guide)
-    g = check_guide(raw, shape)
-    if raw.dtype == np.uint16:
-        g = g / np.float32(257.0)
-    elif np.issubdtype(raw.dtype, np.floating):
-        g = g * np.float32(255.0)
-    return np.ascontiguousarray(g, dtype=np.float32)
+    return check_guide(guide, shape).levels
 
 
 def farness(d: np.ndarray, disparity: bool) -> np.ndarray:

@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .._color import to_gray
 from .._validate import InputError
 from ._atomic import atomic_path
 from ._depth import ReadError
@@ -34,7 +35,7 @@ def read_image(path, *, gray: bool = False) -> np.ndarray:
         raise InputError(f"{p}: image has {a.shape[2]} channels; expected 1, 3 or 4")
     rgb = np.ascontiguousarray(a[:, :, ::-1])
     if gray:
-        return np.ascontiguousarray(rgb @ np.array([0.299, 0.587, 0.114])).astype(np.float32)
+        return np.ascontiguousarray(to_gray(rgb)).astype(np.float32)
     return rgb
 
 

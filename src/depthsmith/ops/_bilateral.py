@@ -23,9 +23,9 @@ from .._validate import (
     check_positive,
     check_valid,
 )
+from .._color import to_lab
 
-__all__ = ["joint_bilateral_exact", "joint_bilateral_lattice", "prepare_weights",
-           "guide_to_lab"]
+__all__ = ["joint_bilateral_exact", "joint_bilateral_lattice", "prepare_weights"]
 
 _SPLIT_MIN = 65536  # points from which the lattice embeds on two threads
 _LUT_SIZE = 1 << 22  # colour key ranges up to this size are numbered through a direct table
@@ -34,18 +34,6 @@ _LUT_SIZE = 1 << 22  # colour key ranges up to this size are numbered through a 
 # to the windowed filter as the lattice is at 1 (output RMSE vs the exact filter at the
 # seed's d=25 setting, flat between 0.92 and 0.96 on Middlebury cones, teddy and art)
 _GRID_SIGMA = 0.95
-
-
-def guide_to_lab(guide: np.ndarray) -> np.ndarray:
-    """CIE Lab (L in 0-100) of an RGB guide given in 0-255 (uint8 units) or [0, 1] floats.
-
-    Float guides whose maximum is <= 1 are taken as [0, 1]; anything else as 0-255.
-    """
-    g = np.asarray(guide, np.float32)
-    if g.ndim != 3 or g.shape[2] != 3:
-        raise InputError(f"color_space='lab' needs an RGB guide, got shape {tuple(g.shape)}")
-    g01 = g if g.max() <= 1.0 else g / 255.0
-    return cv2.cvtColor(np.ascontiguousarray(g01), cv2.COLOR_RGB2Lab)
 
 
 def prepare_weights(d: np.ndarray, valid, confidence) -> tuple[np.ndarray, np.ndarray]:
@@ -74,8 +62,7 @@ def _check_common(depth, guide, radius, sigma_space, sigma_color, color_space):
             raise InputError(f"radius must be an integer >= 0, got {radius!r}")
     if color_space not in ("rgb", "lab"):
         raise InputError(f"color_space must be 'rgb' or 'lab', got {color_space!r}")
-    if color_space == "lab":
-        g = guide_to_lab(g)
+    g = to_lab(g.levels) if color_space == "lab" else g.levels
     return d, np.ascontiguousarray(g, np.float32), r, ss, sc
 
 
@@ -85,7 +72,8 @@ def joint_bilateral_exact(depth, guide, *, radius=None, sigma_space: float = 3.0
     """Brute-force joint bilateral filter over a (2r+1)^2 window (numba, float64 sums).
 
     ``k(p, q) = exp(-|p - q|^2 / 2 sigma_space^2) * exp(-|I_p - I_q|^2 / 2 sigma_color^2)``
-    with ``|I_p - I_q|`` the Euclidean color distance in the guide's units (RGB) or in Lab
+    with ``|I_p - I_q|`` the Euclidean color distance in 8-bit steps (RGB, whatever the
+    guide's dtype) or in Lab
     (``color_space='lab'``, sigma_color then in Lab units). Window pixels outside the image
     are skipped (no border extrapolation). This is the reference the lattice path is checked
     against; its cost is O(N r^2).
@@ -154,7 +142,7 @@ def joint_bilateral_lattice(depth, guide, *, sigma_space: float = 3.0,
     Values ``(w d, w)`` are splatted onto a lattice with (multi)linear weights, blurred with
     [1 2 1] kernels along the lattice axes and sliced back at the same positions; the ratio
     approximates a Gaussian joint bilateral filter of standard deviations ``sigma_space``
-    (px) and ``sigma_color`` (guide units) with no window truncation. Two lattices:
+    (px) and ``sigma_color`` (8-bit steps, or Lab units) with no window truncation. Two lattices:
 
     - ``spatial='grid'`` (default): the permutohedral lattice [1]_ in the C colour
       dimensions only (``I / sigma_color``, C + 1 vertices per pixel, numbered through a

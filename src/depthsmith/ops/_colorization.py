@@ -32,6 +32,7 @@ from numba import njit
 from scipy import sparse
 
 from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
+from .._color import MATLAB_GRAY, to_gray
 from ._multifrontal import FrontalLU, nd_groups
 
 __all__ = ["colorization_system", "colorization_fill", "guide_gray"]
@@ -40,21 +41,13 @@ __all__ = ["colorization_system", "colorization_fill", "guide_gray"]
 def guide_gray(guide, shape) -> np.ndarray:
     """Gray level in [0, 1] (float64) of a (H, W[, 1|3]) guide; zeros when ``guide`` is None.
 
-    uint8 guides are divided by 255, uint16 by 65535, float guides are taken as [0, 1].
+    The guide's 8-bit levels divided by 255 (uint8 / 255, uint16 / 65535, float as is),
+    then MATLAB ``rgb2gray``'s weights, as in the toolbox.
     """
     if guide is None:
         return np.zeros(shape, np.float64)
-    raw = np.asarray(guide)
-    g = check_guide(raw, shape).astype(np.float64)
-    if raw.dtype == np.uint8:
-        g /= 255.0
-    elif raw.dtype == np.uint16:
-        g /= 65535.0
-    elif np.issubdtype(raw.dtype, np.integer):
-        g /= 255.0
-    if g.shape[2] == 3:
-        return g[:, :, 0] * 0.2989 + g[:, :, 1] * 0.5870 + g[:, :, 2] * 0.1140
-    return g[:, :, 0]
+    g = check_guide(guide, shape).levels.astype(np.float64) / 255.0
+    return to_gray(g, MATLAB_GRAY)
 
 
 @njit(cache=True)

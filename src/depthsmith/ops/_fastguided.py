@@ -30,10 +30,10 @@ def fast_guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0,
     Parameters
     ----------
     depth : (H, W) array       depth in any units (never rescaled); must be finite
-    guide : (H, W[, 3]) array  gray or color guide, uint8/uint16 or float, its own units
+    guide : (H, W[, 3]) array  gray or color guide: uint8, uint16 or float in [0, 1]
     radius : int               window half-width in full-resolution pixels
     eps : float                ridge regularisation of the guide coefficients, in squared
-                               guide units
+                               8-bit steps
     subsample : int            grid reduction factor of the coefficient fit
     planar : bool              add the pixel coordinates as regressors (plane-exact)
 
@@ -47,7 +47,7 @@ def fast_guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0,
     .. [2] K. He and J. Sun, "Fast guided filter", arXiv:1505.00996, 2015.
     """
     p = check_depth(depth, allow_nonfinite=False)
-    g = check_guide(guide, p.shape)
+    g = check_guide(guide, p.shape).levels
     if int(radius) != radius or radius < 1:
         raise InputError(f"radius must be an integer >= 1, got {radius!r}")
     if int(subsample) != subsample or subsample < 1:
@@ -167,9 +167,9 @@ def fast_guided_upsample(depth_low, guide_low, guide, *, radius: int = 2,
     ----------
     depth_low : (h, w) array        low-res depth, any units, finite
     guide_low : (h, w, 3) array     the guide at the depth's resolution (e.g. INTER_AREA)
-    guide : (H, W, 3) array         full-resolution guide, same units as ``guide_low``
+    guide : (H, W, 3) array         full-resolution guide (uint8, uint16 or float in [0, 1])
     radius : int                    window half-width in low-res pixels
-    eps : float                     ridge regularisation in squared guide units
+    eps : float                     ridge regularisation in squared 8-bit steps
 
     Returns
     -------
@@ -180,8 +180,8 @@ def fast_guided_upsample(depth_low, guide_low, guide, *, radius: int = 2,
     .. [1] K. He and J. Sun, "Fast guided filter", arXiv:1505.00996, 2015.
     """
     p = check_depth(depth_low, "depth_low", allow_nonfinite=False)
-    gl = check_guide(guide_low, p.shape, "guide_low", channels=(3,))
-    g = check_guide(guide, None, "guide", channels=(3,))
+    gl = check_guide(guide_low, p.shape, "guide_low", channels=(3,)).levels
+    g = check_guide(guide, None, "guide", channels=(3,)).levels
     if int(radius) != radius or radius < 1:
         raise InputError(f"radius must be an integer >= 1, got {radius!r}")
     return _fgf_color_low(p, gl, g, int(radius), check_positive(eps, "eps"))

@@ -5,7 +5,7 @@ of a color-weighted geodesic distance: a step from pixel p to an 8-neighbour q c
 
     |p - q| * (1 + color_weight * |I_q - I_p|) + seed_color_weight * |I_q - I_seed|,
 
-with |.| the mean absolute difference over channels, in the guide's own units. Each reached
+with |.| the mean absolute difference over channels, in 8-bit steps. Each reached
 pixel records which seed it came from (the seed of least total cost), so a map can be filled by
 copying (or extrapolating) the seed's value: pixels across a color edge are reached from the
 side of the edge they belong to.
@@ -165,14 +165,15 @@ def geodesic_propagate(target, guide, seed_cost, *, color_weight: float = 0.0,
     target : (H, W) bool
         Pixels the front may enter (usually the holes). Seeds need not be in ``target``.
     guide : (H, W, C) float32
-        Guide image in its own units (C >= 1); a (H, W, 1) zero array gives Euclidean-like
+        Guide image on the 8-bit scale (``Guide.levels``, C >= 1); a (H, W, 1) zero array
+        gives Euclidean-like
         chamfer distances.
     seed_cost : (H, W) float
         Initial cost of each seed; ``inf`` where the pixel is not a seed. A larger start
         cost makes a seed lose against its competitors (e.g. foreground seeds in stereo
         occlusions).
     color_weight : float
-        Weight of the color change between consecutive pixels (per guide unit).
+        Weight of the color change between consecutive pixels (per 8-bit step).
     seed_color_weight : float
         Weight, per step, of the color difference between the pixel and its seed.
     max_dist : float

@@ -43,13 +43,13 @@ def guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0, valid=No
     depth : (H, W) array
         Depth or disparity in any units (any integer or float dtype; never rescaled).
     guide : (H, W) or (H, W, 3) array
-        Gray or color image, uint8/uint16 or float, in its own units.
+        Gray or color image: uint8, uint16 or float in [0, 1].
     radius : int
         Window half-width in pixels (window side ``2 * radius + 1``; OpenCV's ``radius``).
     eps : float
-        Ridge regularisation in squared guide units (e.g. ``10.0 ** 2`` for a uint8 guide,
-        ``0.04 ** 2`` for a [0, 1] float guide): guide variations well below ``sqrt(eps)``
-        are smoothed over, those well above it are kept as edges.
+        Ridge regularisation in squared 8-bit steps whatever the guide's dtype (e.g.
+        ``10.0 ** 2``): guide variations well below ``sqrt(eps)`` steps are smoothed over,
+        those well above it are kept as edges.
     valid : (H, W) bool array, optional
         Trusted depth pixels; default finite & > 0. Invalid pixels are never read.
     confidence : (H, W) float array, optional
@@ -69,7 +69,7 @@ def guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0, valid=No
     .. [1] K. He, J. Sun and X. Tang, "Guided image filtering", IEEE TPAMI 35(6), 2013.
     """
     d = check_depth(depth)
-    g = check_guide(guide, d.shape)
+    g = check_guide(guide, d.shape).levels
     v = check_valid(valid, d, require_any=False)
     r = _check_radius(radius)
     e = check_positive(eps, "eps", allow_zero=True)
@@ -82,8 +82,8 @@ def guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0, valid=No
 
 def guided_core(p, g, c, radius, eps, min_weight=1e-6):
     """Guided filter without input checks: ``p`` float32 (H, W) (any value where ``c`` is
-    0), ``g`` float32 or uint8 (H, W, C), ``c`` float32 weights, ``eps`` in squared guide
-    units."""
+    0), ``g`` float32 or uint8 (H, W, C) on the 8-bit scale, ``c`` float32 weights, ``eps`` in
+    squared 8-bit steps."""
     nc = g.shape[2]
     if nc in (1, 3) and 0 < radius < min(p.shape) and _uniform_weights(c):
         # unweighted case: OpenCV's guided filter computes the same thing (He et al.,

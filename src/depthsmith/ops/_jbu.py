@@ -15,7 +15,11 @@ from .._validate import (
     check_valid,
 )
 
-__all__ = ["joint_bilateral_upsample", "sample_centres", "minmod_slopes"]
+__all__ = ["joint_bilateral_upsample", "sample_centres", "minmod_slopes", "JBU_SIGMA_COLOR"]
+
+#: Default range sigma of the joint bilateral upsampling, in 8-bit steps: the value of the
+#: SR-MIDDLEBURY x2-x4 sweep (docs/bench_upsample.md, 21 Middlebury scenes).
+JBU_SIGMA_COLOR = 24.0
 
 
 def sample_centres(n_low: int, n_high: int) -> np.ndarray:
@@ -54,7 +58,7 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
     depth : (h, w) array
         Low-res depth or disparity in any units (never rescaled).
     guide : (H, W[, C]) array
-        High-res gray or color image (uint8, uint16 or float, in its own units); its size
+        High-res gray or color image (uint8, uint16 or float in [0, 1]); its size
         is the output size (any size >= the depth's, not only integer multiples).
     valid : (h, w) bool array, optional
         Trusted low-res samples; default finite & > 0. Invalid samples are never read.
@@ -64,8 +68,8 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
         Spatial Gaussian standard deviation in low-res sample spacings (0.5: half the
         distance between two samples).
     sigma_color : float, optional
-        Range Gaussian standard deviation in guide units; default 24 for a uint8 guide,
-        ``24 * 257`` for uint16 and ``24 / 255`` for a float guide.
+        Range Gaussian standard deviation in 8-bit steps, whatever the guide's dtype;
+        default :data:`JBU_SIGMA_COLOR` (24).
     linear : bool
         Fit a plane (True) or take the weighted mean (False, Kopf et al.'s formula).
     ridge : float
@@ -98,7 +102,7 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
     """
     d = check_depth(depth)
     v = check_valid(valid, d, require_any=True)
-    g = check_guide(guide)
+    g = check_guide(guide).levels
     H, W = g.shape[:2]
     h, w = d.shape
     if H < h or W < w:
@@ -107,8 +111,7 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
     if int(radius) != radius or radius < 1:
         raise InputError(f"radius must be an integer >= 1, got {radius!r}")
     ss = check_positive(sigma_space, "sigma_space")
-    sc = default_sigma_color(guide) if sigma_color is None else check_positive(
-        sigma_color, "sigma_color")
+    sc = check_positive(JBU_SIGMA_COLOR if sigma_color is None else sigma_color, "sigma_color")
     rg = check_positive(ridge, "ridge", allow_zero=True)
     lrg = cv2.resize(g, (w, h), interpolation=cv2.INTER_LINEAR)
     if lrg.ndim == 2:
@@ -140,16 +143,6 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
     return _jbu(dz, v, g, np.ascontiguousarray(lrg, np.float32), int(radius),
                 1.0 / (2.0 * ss * ss), 1.0 / (2.0 * sc * sc), bool(linear), rg, ref, inv2sd,
                 conf, m)
-
-
-def default_sigma_color(guide, base: float = 24.0) -> float:
-    """``base`` in 0-255 units converted to the guide's units (uint8, uint16 or float)."""
-    dt = np.asarray(guide).dtype
-    if dt == np.uint16:
-        return base * 257.0
-    if np.issubdtype(dt, np.integer):
-        return base
-    return base / 255.0
 
 
 _LUT_STEP = 256.0  # exponent resolution of the range-weight table (1/256)

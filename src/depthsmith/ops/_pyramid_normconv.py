@@ -51,7 +51,8 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
     depth : (H, W) array
         Samples in any units (never rescaled); invalid pixels are never read.
     guide : (H, W[, C]) array, optional
-        Color image steering level 0 when ``sigma_color`` is given (uint8 0-255 or float).
+        Color image steering level 0 when ``sigma_color`` is given (uint8, uint16 or
+        float in [0, 1]; ``sigma_color`` in 8-bit steps).
     valid : (H, W) bool, optional
         Trusted pixels; default finite & > 0.
     confidence : (H, W) float, optional
@@ -64,8 +65,8 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
         Order 1 only: Tikhonov penalty on the plane's slope, relative to the total weight
         (in px^2): larger values pull the fit towards order 0 where samples are few.
     sigma_color : float, optional
-        Color range of the cross-bilateral applicability, in guide units (Euclidean over
-        channels); None disables color steering.
+        Color range of the cross-bilateral applicability, in 8-bit steps whatever the
+        guide's dtype (Euclidean over channels); None disables color steering.
     tau : float
         Level-0 certainty (sum of applicabilities, 1 for one sample at distance 0) at which
         the level-0 estimate is fully trusted; below it the coarser levels blend in.
@@ -144,7 +145,7 @@ def _multiscale(d, v, guide, confidence, sigma_space, order, ridge, sigma_color,
     if sigma_color is not None:
         if guide is None:
             raise InputError("sigma_color needs a guide: pass guide=(H, W[, C]) image")
-        g = check_guide(guide, d.shape)
+        g = check_guide(guide, d.shape).levels
         isc2 = 1.0 / check_positive(sigma_color, "sigma_color") ** 2
     else:
         g = None

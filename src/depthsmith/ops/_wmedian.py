@@ -32,7 +32,7 @@ def weighted_median(depth, guide, *, radius: int = 5, sigma_color: float = 20.0,
        CVPR 2014 (the joint weighted median it accelerates; computed exactly here).
     """
     d = check_depth(depth)
-    g = check_guide(guide, d.shape)
+    g = check_guide(guide, d.shape).levels
     try:
         r = int(radius)
     except (TypeError, ValueError):

@@ -144,16 +144,6 @@ def solver(depth, guide, *, valid=None, confidence=None, lam: float = 30.0,
                                 valid=v, confidence=confidence)
 
 
-def _guide_unit(g: np.ndarray) -> float:
-    """Guide units per 8-bit step: 1 for 0-255 guides, 1/255 for [0, 1] floats, 257 for 16-bit."""
-    m = float(g.max())
-    if m <= 1.0:
-        return 1.0 / 255.0
-    if m > 255.0:
-        return 257.0
-    return 1.0
-
-
 @nb.njit(cache=True, fastmath=True, parallel=True)
 def _ratio(num, den, floor):
     """``num / den`` where ``den > floor`` (else 0) and that mask, in one pass."""
@@ -211,16 +201,14 @@ def auto(depth, guide, *, valid=None, confidence=None) -> np.ndarray:
     (H, W); NaN only where no valid pixel is in reach.
     """
     d, g, v = _prep(depth, guide, valid)
-    if isinstance(guide, np.ndarray) and guide.dtype == np.uint8 and guide.shape == g.shape:
-        g8 = np.ascontiguousarray(guide)  # same values; OpenCV's guided filter is faster on it
-    else:
-        g8 = g
-    return _auto(d, g, v, confidence, guide_gf=g8)
+    # the uint8 array when given (same values; OpenCV's guided filter is faster on it)
+    g8 = g.uint8 if g.uint8 is not None else g.levels
+    return _auto(d, g.levels, v, confidence, guide_gf=g8)
 
 
 def _auto(d, g, v, confidence, *, lam=30.0, sc=4.0, tau=0.015, iters=1, floor=1e-3,
           toggle_radius=3, gf_radius=2, gf_eps=10.0, shape=cv2.MORPH_RECT, guide_gf=None):
-    u = _guide_unit(g)
+    u = 1.0  # g is on the 8-bit scale
     c = v.astype(np.float32)
     if confidence is not None:
         c = c * np.clip(np.asarray(confidence, np.float32), 0, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
+from .._validate import Guide, InputError, check_depth, check_guide, check_positive, check_valid
 from ..ops import (
     fast_global_smoother,
     fast_guided_filter,
@@ -13,7 +13,6 @@ from ..ops import (
     joint_bilateral_upsample,
     nearest_fill,
 )
-from ..ops._jbu import default_sigma_color
 
 __all__ = ["upsample", "upsample_nearest", "upsample_bicubic", "upsample_jbu",
            "upsample_guided", "upsample_optimize", "auto_method", "output_size", "METHODS"]
@@ -162,17 +161,15 @@ def upsample_jbu(depth, guide, *, size=None, valid=None, radius: int = 1,
 
 
 def _sigma(value, guide, base=24.0):
-    """``sigma_color`` as given, else ``base`` (0-255 units) in the guide's units."""
-    if value is not None:
-        return check_positive(value, "sigma_color")
-    return default_sigma_color(guide, base)
+    """``sigma_color`` as given, else ``base`` (both in 8-bit steps)."""
+    return check_positive(base if value is None else value, "sigma_color")
 
 
 def _eps(value, guide, base=0.01):
-    """Default guided-filter eps: ``(base * full range)^2`` in squared guide units."""
+    """Default guided-filter eps: ``(base * 255)^2`` in squared 8-bit steps."""
     if value is not None:
         return check_positive(value, "eps")
-    return (base * default_sigma_color(guide, 255.0)) ** 2  # full range: 65535, 255 or 1
+    return (base * 255.0) ** 2
 
 
 def _factor(d_shape, size) -> float:
@@ -302,10 +299,11 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
     r = int(r)
     if s > 1 and f >= 4 * s and g.shape[2] == 3 and not planar:
         H, W = sz
-        gf = np.ascontiguousarray(g, np.float32)
+        gf = g.levels
         gl = cv2.resize(gf, (W // s, H // s), interpolation=cv2.INTER_AREA)
         rl = max(1, int(round(r / s)))
-        ul = _finish(joint_bilateral_upsample(d, gl, valid=v, sigma_color=sc), d, v, gl.shape[:2])
+        ul = _finish(joint_bilateral_upsample(d, Guide.from_levels(gl), valid=v, sigma_color=sc),
+                     d, v, gl.shape[:2])
         ql = cv2.ximgproc.guidedFilter(gl, ul, rl, e, -1)
         u = cv2.resize(ql, (W, H), interpolation=cv2.INTER_LINEAR)
         if iterations:
@@ -314,7 +312,7 @@ def upsample_optimize(depth, guide, *, size=None, valid=None, sigma_color: float
         for _ in range(int(iterations)):
             band = (cv2.dilate(u, k) - cv2.erode(u, k)) > 0.6 * sd
             if band.any():
-                t = joint_bilateral_upsample(d, gf, valid=v, sigma_color=sc, sigma_space=0.35,
+                t = joint_bilateral_upsample(d, g, valid=v, sigma_color=sc, sigma_space=0.35,
                                              reference=u, sigma_depth=sd, mask=band)
                 u = np.where(band & np.isfinite(t), t, u)
             u = cv2.ximgproc.guidedFilter(gf, u, r, e, -1)
