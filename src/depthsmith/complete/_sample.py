@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .._validate import InputError, as_rng, check_depth, check_guide, check_valid
 from .._color import to_gray
+from .._validate import InputError, as_rng, check_depth, check_guide, check_valid
 
 __all__ = ["sample", "SCHEMES", "gradient_magnitude"]
 

@@ -3,8 +3,8 @@
 Tasks import from here, never from one another.
 """
 
-from ._bilateral import joint_bilateral_exact, joint_bilateral_lattice, permutohedral_filter
 from .._color import MATLAB_GRAY, REC601, to_gray, to_lab
+from ._bilateral import joint_bilateral_exact, joint_bilateral_lattice, permutohedral_filter
 from ._colorization import colorization_fill, colorization_system
 from ._fastguided import fast_guided_filter, fast_guided_upsample
 from ._geodesic import geodesic_propagate, geodesic_two_layers

@@ -11,10 +11,10 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-import cv2
 import numba as nb
 import numpy as np
 
+from .._color import to_lab
 from .._validate import (
     InputError,
     check_confidence,
@@ -23,7 +23,6 @@ from .._validate import (
     check_positive,
     check_valid,
 )
-from .._color import to_lab
 
 __all__ = ["joint_bilateral_exact", "joint_bilateral_lattice", "prepare_weights"]
 

@@ -31,8 +31,8 @@ import numpy as np
 from numba import njit
 from scipy import sparse
 
-from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
 from .._color import MATLAB_GRAY, to_gray
+from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
 from ._multifrontal import FrontalLU, nd_groups
 
 __all__ = ["colorization_system", "colorization_fill", "guide_gray"]

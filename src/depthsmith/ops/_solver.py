@@ -19,9 +19,10 @@ def fast_global_smoother(depth, guide, *, lam: float = 30.0, sigma_color: float 
     Minimises, one image row (then column) at a time,
     ``sum_p c_p (u_p - f_p)^2 + lam * sum_(p,q) w_pq (u_p - u_q)^2`` with neighbour
     weights ``w_pq = exp(-|I_p - I_q| / sigma_color)`` (Euclidean color distance in
-    8-bit steps, whatever the guide's dtype). Each 1-D problem is tridiagonal and solved exactly in O(W) (Thomas
-    algorithm); ``iterations`` horizontal+vertical sweeps with the paper's decreasing
-    ``lam_t = 1.5 * 4^(T-t) / (4^T - 1) * lam`` remove the streaks of a single sweep.
+    8-bit steps, whatever the guide's dtype). Each 1-D problem is tridiagonal and solved
+    exactly in O(W) (Thomas algorithm); ``iterations`` horizontal+vertical sweeps with the
+    paper's decreasing ``lam_t = 1.5 * 4^(T-t) / (4^T - 1) * lam``
+    remove the streaks of a single sweep.
     Confidence (``valid * confidence``) enters as normalized filtering: the same smoother
     is applied to ``c f`` and to ``c`` and the two are divided, so pixels with zero
     confidence never influence the result and are filled from their neighbours.
@@ -29,7 +30,7 @@ def fast_global_smoother(depth, guide, *, lam: float = 30.0, sigma_color: float 
     Parameters
     ----------
     depth : (H, W) array            depth in any units; invalid pixels are never read
-    guide : (H, W[, C]) array       uint8, uint16 or float guide in [0, 1]
+    guide : (H, W[, C]) array       uint8, uint16, or float guide in [0, 1]
     lam : float                     smoothness strength (larger: smoother, farther reach)
     sigma_color : float             range scale of the edge weights, in 8-bit steps
     iterations : int                number of horizontal+vertical sweeps
@@ -69,8 +70,8 @@ def fgs_weights(guide, sigma_color):
 def fgs_normalized(num, den, guide, lam, sigma_color, iterations, weights=None):
     """Apply the FGS sweeps to the pair (num, den) with the weights of ``guide``.
 
-    ``guide`` float32 (H, W, C) on the 8-bit scale (unused when ``weights`` from :func:`fgs_weights` are
-    given); returns float32 (num, den) smoothed by the same operator.
+    ``guide`` float32 (H, W, C) on the 8-bit scale (unused when ``weights`` from
+    :func:`fgs_weights` are given); returns float32 (num, den) smoothed by the same operator.
     """
     a = np.ascontiguousarray(np.stack([num, den], axis=-1), np.float32)
     fgs_planes(a, guide, lam, sigma_color, iterations, weights)
@@ -80,8 +81,8 @@ def fgs_normalized(num, den, guide, lam, sigma_color, iterations, weights=None):
 def fgs_planes(a, guide, lam, sigma_color, iterations, weights=None):
     """In place: the FGS sweeps (Min et al. 2014) on every channel of ``a``.
 
-    ``a`` float32 C-contiguous (H, W, C); ``guide`` float32 (H, W, C') on the 8-bit scale (unused when
-    ``weights`` from :func:`fgs_weights` are given). The operator maps a constant to
+    ``a`` float32 C-contiguous (H, W, C); ``guide`` float32 (H, W, C') on the 8-bit scale
+    (unused when ``weights`` from :func:`fgs_weights` are given). The operator maps a constant to
     itself, so a plain smoothing of fully valid depth needs one channel, not two.
     """
     wx, wy = fgs_weights(guide, sigma_color) if weights is None else weights
