@@ -10,14 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from depthsmith._validate import InputError, InputTypeError
-from depthsmith.fill import (
-    METHODS,
-    background_fill,
-    fill_holes,
-    guided_fill,
-    normconv_fill,
-)
-from depthsmith.ops._geodesic import geodesic_propagate, geodesic_two_layers
+from depthsmith.fill import METHODS, background, fill_holes, guided, normconv
+from depthsmith.ops import geodesic_propagate, geodesic_two_layers
 
 ALL = list(METHODS)
 
@@ -92,7 +86,7 @@ def test_guided_follows_colors_across_an_edge(rng):
     d, g, _ = _scene(rng)
     holes = np.zeros(d.shape, bool)
     holes[10:30, 15:35] = True  # straddles the edge at x = 25
-    out = guided_fill(np.where(holes, np.nan, d), g)
+    out = guided(np.where(holes, np.nan, d), g)
     np.testing.assert_allclose(out, d, atol=1e-4)
 
 
@@ -105,17 +99,17 @@ def test_prefer_far_fills_occlusion_from_background():
     holes[:, 15:25] = True
     g = np.full(d.shape + (3,), 128, np.uint8)
     inp = np.where(holes, np.nan, d)
-    far = guided_fill(inp, g, prefer="far", disparity=True)
+    far = guided(inp, g, prefer="far", disparity=True)
     np.testing.assert_allclose(far[holes], 10.0, atol=1e-4)
-    near = guided_fill(inp, g, prefer="near", disparity=True)
+    near = guided(inp, g, prefer="near", disparity=True)
     np.testing.assert_allclose(near[holes], 30.0, atol=1e-4)
     # depth units: far = large values
     depth = np.where(holes, np.nan, 1.0 / d)
-    out = guided_fill(depth, g, prefer="far")
+    out = guided(depth, g, prefer="far")
     np.testing.assert_allclose(out[holes], 0.1, atol=1e-6)
     auto = fill_holes(inp, g, occlusion=True, disparity=True)
     np.testing.assert_allclose(auto[holes], 10.0, atol=1e-4)
-    bg = background_fill(inp, g, disparity=True)
+    bg = background(inp, g, disparity=True)
     np.testing.assert_allclose(bg[holes], 10.0, atol=1e-4)
 
 
@@ -127,8 +121,8 @@ def test_guide_free_and_gray_and_float_guides(rng):
         out = fill_holes(inp, guide)
         assert np.isfinite(out).all()
     # float [0, 1] and uint8 guides mean the same colors
-    a = guided_fill(inp, g)
-    b = guided_fill(inp, g.astype(np.float64) / 255.0)
+    a = guided(inp, g)
+    b = guided(inp, g.astype(np.float64) / 255.0)
     np.testing.assert_allclose(a, b, atol=1e-4)
 
 
@@ -147,7 +141,7 @@ def test_normconv_fills_any_hole_size():
     d = np.full((64, 64), np.nan, np.float32)
     d[0, 0] = 3.0
     d[63, 63] = 5.0
-    out = normconv_fill(d)
+    out = normconv(d)
     assert np.isfinite(out).all()
     assert 3.0 <= out.min() and out.max() <= 5.0
 
@@ -180,11 +174,11 @@ def test_method_param_errors():
     d = np.ones((5, 5), np.float32)
     d[2, 2] = 0
     with pytest.raises(InputError, match="prefer must be"):
-        guided_fill(d, prefer="left")
+        guided(d, prefer="left")
     with pytest.raises(InputError, match="color_weight must be >= 0"):
-        guided_fill(d, color_weight=-1)
+        guided(d, color_weight=-1)
     with pytest.raises(InputError, match="sigma_space must be > 0"):
-        normconv_fill(d, sigma_space=0)
+        normconv(d, sigma_space=0)
 
 
 # --- the geodesic kernel against a float64 brute-force reference --------------------------
@@ -291,7 +285,7 @@ def test_guided_copy_matches_geodesic_seed_values(seed):
     holes = r.random((h, w)) < 0.5
     holes.flat[0] = False
     g = r.integers(0, 256, (h, w, 3), dtype=np.uint8)
-    out = guided_fill(np.where(holes, np.nan, d), g, slope=0, blend=0, guide_sigma=0)
+    out = guided(np.where(holes, np.nan, d), g, slope=0, blend=0, guide_sigma=0)
     border = ~holes & ndimage.binary_dilation(holes, np.ones((3, 3), bool))
     cost = np.where(border, 0.0, np.inf)
     gf = g.astype(np.float32)
@@ -299,3 +293,19 @@ def test_guided_copy_matches_geodesic_seed_values(seed):
     _, rdist = _reference(holes, gf, cost, 4.0, 1.0)
     np.testing.assert_allclose(dist[holes], rdist[holes], rtol=1e-6)
     np.testing.assert_array_equal(out, np.where(holes, d.ravel()[src], d))
+
+
+def test_hints_are_honoured_or_refused():
+    # every method takes the task's hints; one that cannot honour occlusion says so
+    rng = np.random.default_rng(4)
+    d = rng.uniform(1, 2, (20, 24)).astype(np.float32)
+    d[5:9, 6:12] = np.nan
+    for name in METHODS:
+        fill_holes(d, None, method=name, disparity=True)
+    for name in ("auto", "guided", "background"):
+        assert np.isfinite(fill_holes(d, None, method=name, occlusion=True)).all()
+    for name in ("normconv", "colorization"):
+        with pytest.raises(InputError, match=f"method '{name}' cannot honour occlusion=True"):
+            fill_holes(d, None, method=name, occlusion=True)
+    with pytest.raises(InputError, match="method 'normconv' has no parameter 'prefer'"):
+        fill_holes(d, None, method="normconv", prefer="far")

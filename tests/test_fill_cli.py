@@ -78,6 +78,6 @@ def test_fill_errors(tmp_path):
     one_line_error(run("fill", empty, "-o", out), 1, "no valid pixel")
     one_line_error(run("fill", tmp_path / "missing.png", "-o", out), 1, "missing.png")
     one_line_error(run("fill", DISP, "-o", out, "--method", "magic"), 2, "magic")
-    one_line_error(run("fill", DISP, "-o", out, "--method", "normconv", "--occlusion"), 2,
-                   "--occlusion")
+    one_line_error(run("fill", DISP, "-o", out, "--method", "normconv", "--occlusion"), 1,
+                   "cannot honour occlusion=True")
     assert not out.exists()

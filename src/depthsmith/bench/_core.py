@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import DepthsmithError
+from .._validate import DepthsmithError, InputError
 
 __all__ = ["Case", "Method", "Task", "Report", "run", "time_call", "machine"]
 
@@ -100,6 +100,7 @@ class Report:
 
     task: Task
     rows: list = field(default_factory=list)  # dicts: scene, group, method, kind, metrics, ms_mp
+    skipped: dict = field(default_factory=dict)  # method -> why it was not run (its own error)
     date: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%d"))
     machine: str = field(default_factory=machine)
 
@@ -141,11 +142,16 @@ class Report:
                 lines.append("| " + " | ".join([name, *cols, f"{s['ms_mp']:.1f}", ratio,
                                                 str(s["n"])]) + " |")
             lines.append("")
+        for name, why in self.skipped.items():
+            lines.append(f"Not run: {name} ({why}).")
+        if self.skipped:
+            lines.append("")
         return "\n".join(lines)
 
     def to_json(self) -> dict:
         return {"task": self.task.name, "date": self.date, "machine": self.machine,
                 "columns": list(self.task.columns), "rows": self.rows,
+                "skipped": self.skipped,
                 "summary": {g or "all": self.summary(g) for g in self.groups()}}
 
 
@@ -195,8 +201,16 @@ def run(task: Task, root: Path, *, methods: Iterable[str] | None = None,
     bar = tqdm(jobs, desc=task.name, disable=None if progress else True, leave=False)
     for case, m in bar:
         bar.set_postfix_str(f"{case.scene} {m.name}"[:40])
+        if m.name in report.skipped:
+            continue
         if m.name not in warmed:
-            m.fn(**case.inputs)
+            try:
+                m.fn(**case.inputs)
+            except InputError as e:  # e.g. a hint of the task the method cannot honour
+                report.skipped[m.name] = str(e)
+                if log:
+                    log(f"{task.name}: {m.name} not run: {e}")
+                continue
             warmed.add(m.name)
         pred, secs = time_call(m.fn, case.inputs,
                                repeat=min(repeat, m.max_repeat) if m.max_repeat else repeat)

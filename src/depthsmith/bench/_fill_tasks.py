@@ -198,7 +198,7 @@ def fill_methods(occlusion: bool) -> list[Method]:
     """Our registered fill methods, then the classical peers."""
     from .. import fill
 
-    ours = [Method(n, _ours(n, fn, occlusion), "ours") for n, fn in fill.METHODS.items()]
+    ours = [Method(n, _ours(fn, occlusion), "ours") for n, fn in fill.METHODS.items()]
     peers = [
         Method("seed rings (most similar color)", fill_seed_rings),
         Method("nearest", fill_nearest),
@@ -212,20 +212,13 @@ def fill_methods(occlusion: bool) -> list[Method]:
     return ours + peers
 
 
-def _ours(name, fn, occlusion):
+def _ours(fn, occlusion):
     """How our methods are called: the inputs are disparities (``disparity=True``); on
-    FILL-OCC the caller also says the holes are stereo occlusions (``occlusion=True`` for
-    ``auto``, which then prefers the background; ``prefer="far"`` for ``guided``)."""
-    extra: dict = {}
-    if name in ("auto",):
-        extra = {"disparity": True, "occlusion": occlusion}
-    elif name == "guided":
-        extra = {"disparity": True, "prefer": "far" if occlusion else None}
-    elif name == "background":
-        extra = {"disparity": True}
+    FILL-OCC the caller also says the holes are stereo occlusions (``occlusion=True``). A
+    method that cannot honour that raises, and the runner lists it as not run."""
 
     def call(depth, valid, guide):
-        return fn(depth, guide, valid=valid, **extra)
+        return fn(depth, guide, valid=valid, occlusion=occlusion, disparity=True)
     return call
 
 

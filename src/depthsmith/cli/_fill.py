@@ -48,21 +48,13 @@ def fill_cmd(depth, guide, output, method, scale, max_hole, occlusion, disparity
 
     d = read_depth_arg(depth, scale, "DEPTH")
     g = read_guide_arg(guide, d.shape) if guide else None
-    params: dict = {}
-    if method == "auto":
-        params = {"occlusion": occlusion, "disparity": disparity}
-    elif method == "guided":
-        params = {"prefer": "far" if occlusion else None, "disparity": disparity}
-    elif method == "background":
-        params = {"disparity": disparity}
-    elif occlusion:
-        raise click.UsageError(f"--occlusion is not used by --method {method}")
     inputs = [depth] + ([guide] if guide else [])
     if preview:
         from ..io import check_output
 
         check_output(preview, overwrite=overwrite, inputs=inputs + [output])
-    out = fill_holes(d, g, method=method, max_hole=max_hole, **params)
+    out = fill_holes(d, g, method=method, max_hole=max_hole, occlusion=occlusion,
+                     disparity=disparity)
     png = output.lower().endswith(".png")
     write_output(output, out, scale=scale if png else None, overwrite=overwrite, inputs=inputs)
     n_holes = int((~(np.isfinite(d) & (d > 0))).sum())

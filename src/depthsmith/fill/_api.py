@@ -5,45 +5,49 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from .._validate import InputError, check_positive
+from .._tasks import run_method
+from .._validate import check_positive
+from ._background import background
+from ._colorization import colorization
 from ._common import prepare
-from ._guided import guided_fill
-from ._methods import background_fill, colorization_fill, normconv_fill
+from ._guided import guided
+from ._normconv import normconv
 
-__all__ = ["fill_holes", "auto_fill", "METHODS"]
+__all__ = ["fill_holes", "auto", "METHODS"]
 
 
-def auto_fill(depth, guide=None, *, valid=None, occlusion: bool = False,
-              disparity: bool = False, **params):
-    """The default fill: :func:`guided_fill`, with ``prefer="far"`` for occlusions.
+def auto(depth, guide=None, *, valid=None, occlusion: bool = False, disparity: bool = False,
+         **params):
+    """The default fill: :func:`~depthsmith.fill.guided` (``prefer="far"`` for occlusions).
 
     Rule (measured on FILL-OCC and FILL-HOLES, see ``docs/bench_fill.md``): color-guided
     geodesic propagation with slope extrapolation and two-surface blending is the most
     accurate method on both stereo occlusions and sensor dropouts, and the fastest of the
     guided ones, so ``auto`` always uses it. When the caller says the holes are stereo
-    occlusions (``occlusion=True``), the hidden surface is the background and ``auto``
-    sets ``prefer="far"`` (``disparity=True`` says the values are disparities, larger =
+    occlusions (``occlusion=True``), the hidden surface is the background and the fill
+    prefers the far side (``disparity=True`` says the values are disparities, larger =
     nearer). Without ``occlusion=True`` no side is preferred. Without a guide the same
     propagation runs on plain (chamfer) distances with slope extrapolation and no
     two-surface blending (still better than nearest-pixel fill on both RMSE and bad-1).
-    Extra ``params`` go to :func:`guided_fill`.
+    Extra ``params`` go to :func:`~depthsmith.fill.guided`.
     """
-    if occlusion:
-        params.setdefault("prefer", "far")
-    return guided_fill(depth, guide, valid=valid, disparity=disparity, **params)
+    return guided(depth, guide, valid=valid, occlusion=occlusion, disparity=disparity,
+                  **params)
 
 
+#: Fill methods by name; each takes ``(depth, guide, *, valid, occlusion, disparity,
+#: **params)``.
 METHODS = {
-    "auto": auto_fill,
-    "guided": guided_fill,
-    "normconv": normconv_fill,
-    "colorization": colorization_fill,
-    "background": background_fill,
+    "auto": auto,
+    "guided": guided,
+    "normconv": normconv,
+    "colorization": colorization,
+    "background": background,
 }
 
 
-def fill_holes(depth, guide=None, *, valid=None, method: str = "auto", max_hole=None,
-               **params):
+def fill_holes(depth, guide=None, *, valid=None, method: str = "auto", occlusion: bool = False,
+               disparity: bool = False, max_hole=None, **params):
     """Fill the invalid pixels of a depth map.
 
     Parameters
@@ -52,30 +56,45 @@ def fill_holes(depth, guide=None, *, valid=None, method: str = "auto", max_hole=
         Depth or disparity in any units (never rescaled). NaN, inf and values <= 0 are
         holes unless ``valid`` says otherwise; invalid pixels are never read.
     guide : (H, W[, 3]) array, optional
-        Color or gray image of the same size (uint8, uint16 or float in [0, 1]).
+        Color or gray image of the same size: uint8, uint16 or float in [0, 1]. Colour
+        parameters are in 8-bit steps whatever its dtype.
     valid : (H, W) bool, optional
         True where ``depth`` is trusted; default finite & > 0. At least one pixel.
     method : str
-        One of :data:`METHODS`: ``"auto"`` (default, see :func:`auto_fill`), ``"guided"``,
+        One of :data:`METHODS`: ``"auto"`` (default, see :func:`auto`), ``"guided"``,
         ``"normconv"``, ``"colorization"``, ``"background"``.
+    occlusion : bool
+        The holes are stereo occlusions (fill from the background side). Methods that
+        cannot honour it (``normconv``, ``colorization``) raise an :class:`InputError`.
+    disparity : bool
+        The values are disparities (larger = nearer), so "far" means smaller.
     max_hole : float, optional
         Leave NaN where the nearest valid pixel is farther than ``max_hole`` pixels
         (Euclidean); default: fill everything.
     **params
-        Passed to the method (e.g. ``occlusion=True, disparity=True`` for ``auto``,
-        ``prefer="far"`` for ``guided``, ``disparity=True`` for ``background``).
+        The method's own parameters (e.g. ``prefer="near"`` or ``color_weight`` for
+        ``guided``); an unknown one is an :class:`InputError`.
 
     Returns
     -------
     (H, W) float32
         Valid pixels unchanged; no NaN left unless ``max_hole`` is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from depthsmith.fill import fill_holes
+    >>> d = np.full((6, 8), 2.0, np.float32)
+    >>> d[2:4, 3:5] = 0  # a hole
+    >>> out = fill_holes(d)
+    >>> bool(np.isfinite(out).all()), float(out[2, 3])
+    (True, 2.0)
     """
-    if method not in METHODS:
-        raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    d, v, _ = prepare(depth, guide, valid)
+    d, v, g = prepare(depth, guide, valid)
     if max_hole is not None:
         max_hole = check_positive(max_hole, "max_hole", allow_zero=True)
-    out = METHODS[method](d, guide, valid=v, **params)
+    out = run_method(METHODS, method, d, g, valid=v, occlusion=bool(occlusion),
+                     disparity=bool(disparity), **params)
     out = np.where(v, d, out).astype(np.float32)
     if max_hole is not None and not v.all():
         far = ndimage.distance_transform_edt(~v) > max_hole

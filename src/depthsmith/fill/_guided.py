@@ -7,10 +7,22 @@ import numpy as np
 from numba import njit
 
 from .._validate import check_positive
-from ..ops._geodesic import geodesic_two_layers
-from ._common import _scan_ends, check_prefer, farness, prepare
+from ..ops import geodesic_two_layers
+from ._common import check_prefer, farness, prepare, scan_ends
 
-__all__ = ["guided_fill"]
+__all__ = ["guided", "BLEND_WITH_GUIDE", "SLOPE_RADIUS", "SLOPE_MAX", "FOREGROUND_PENALTY"]
+
+# Tuned by hand on FILL-OCC and FILL-HOLES (21 Middlebury scenes, docs/bench_fill.md
+# "Tuning"); the project's held-out scenes were not seen.
+#: Two-surface blend temperature used with a guide (``blend=None``); 0 without one.
+BLEND_WITH_GUIDE = 20.0
+#: Half-width (px) of the window in which a seed's local slope is measured.
+SLOPE_RADIUS = 5
+#: Central differences steeper than this fraction of the depth are edges, not slope.
+SLOPE_MAX = 0.04
+#: Start cost of a foreground seed when ``prefer`` is set: far above any path cost, so
+#: such a seed wins only where no preferred seed reaches.
+FOREGROUND_PENALTY = 1e4
 
 
 def _border_seeds(valid):
@@ -34,7 +46,7 @@ def _seed_cost(d, valid, seeds, prefer, disparity, tol, penalty):
     if prefer == "near":
         f = -f
     f = np.ascontiguousarray(np.where(valid, f, 0), dtype=np.float32)
-    best = np.fmax(*_scan_ends(f, valid))  # larger of the row's two nearest valid values
+    best = np.fmax(*scan_ends(f, valid))  # larger of the row's two nearest valid values
     best = np.where(np.isnan(best), -np.inf, best).astype(np.float32)
     ref = cv2.dilate(best, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT,
                      borderValue=-np.inf)
@@ -111,10 +123,10 @@ def _compose(d, valid, s1, c1, s2, c2, slope, blend, radius, max_slope):
     return out
 
 
-def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool = False,
-                color_weight: float = 4.0, seed_color_weight: float = 1.0,
-                blend: float | None = None, slope: float = 1.0, layer_tol: float = 0.05,
-                far_tol: float = 0.02, guide_sigma: float = 0.7):
+def guided(depth, guide=None, *, valid=None, occlusion: bool = False, disparity: bool = False,
+           prefer=None, color_weight: float = 4.0, seed_color_weight: float = 1.0,
+           blend: float | None = None, slope: float = 1.0, layer_tol: float = 0.05,
+           far_tol: float = 0.02, guide_sigma: float = 0.7):
     """Fill holes by color-guided propagation from the hole border.
 
     Every invalid pixel takes its value from the valid border pixel ("seed") that is nearest
@@ -147,8 +159,12 @@ def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool =
         geodesic becomes a chamfer distance).
     valid : (H, W) bool, optional
         Trusted pixels; default finite & > 0. At least one is required.
+    occlusion : bool
+        The holes are stereo occlusions: the hidden surface is the background, so
+        ``prefer`` defaults to ``"far"``.
     prefer : {None, "far", "near"}
-        Side to fill from at depth discontinuities (see above).
+        Side to fill from at depth discontinuities (see above); default ``"far"`` with
+        ``occlusion=True``, else None.
     disparity : bool
         True when ``depth`` holds disparities (larger = nearer); only used by ``prefer``.
     color_weight, seed_color_weight, blend, slope, layer_tol, far_tol, guide_sigma : float
@@ -167,7 +183,9 @@ def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool =
        handling", PAMI 2009; A. Criminisi et al., "Geodesic image and video editing",
        ACM TOG 2010.
     """
-    d, v, g = prepare(depth, guide, valid)
+    d, v, gd = prepare(depth, guide, valid)
+    if occlusion and prefer is None:
+        prefer = "far"
     prefer = check_prefer(prefer)
     for name, val in (("color_weight", color_weight), ("seed_color_weight", seed_color_weight),
                       ("blend", 0 if blend is None else blend), ("slope", slope),
@@ -177,18 +195,20 @@ def guided_fill(depth, guide=None, *, valid=None, prefer=None, disparity: bool =
     if v.all():
         return d.copy()
     if blend is None:
-        blend = 0.0 if g is None else 20.0
-    if g is None:
+        blend = 0.0 if gd is None else BLEND_WITH_GUIDE
+    if gd is None:
         g = np.zeros(d.shape + (1,), np.float32)
-    elif guide_sigma > 0:
+    else:
+        g = gd.levels
+    if gd is not None and guide_sigma > 0:
         g = cv2.GaussianBlur(g, (0, 0), guide_sigma, borderType=cv2.BORDER_REFLECT)
         g = np.ascontiguousarray(g.reshape(d.shape + (-1,)), dtype=np.float32)
     seeds = _border_seeds(v)
-    cost = _seed_cost(d, v, seeds, prefer, disparity, far_tol, 1e4)
+    cost = _seed_cost(d, v, seeds, prefer, disparity, far_tol, FOREGROUND_PENALTY)
     s1, c1, s2, c2 = geodesic_two_layers(~v, g, cost, np.where(v, d, 0), tol=layer_tol,
                                          color_weight=color_weight,
                                          seed_color_weight=seed_color_weight,
                                          cutoff=4.0 * blend)
     dz = np.where(v, d, 0).astype(np.float32)
-    out = _compose(dz, v, s1, c1, s2, c2, float(slope), float(blend), 5, 0.04)
+    out = _compose(dz, v, s1, c1, s2, c2, float(slope), float(blend), SLOPE_RADIUS, SLOPE_MAX)
     return out.astype(np.float32)
