@@ -30,18 +30,23 @@ def method_parameters(fn: Callable) -> dict[str, inspect.Parameter]:
     return {p.name: p for p in params[2:] if p.kind is not inspect.Parameter.VAR_KEYWORD}
 
 
-def run_method(methods: Mapping[str, Callable], method: str, depth, guide, **kwargs):
-    """Call ``methods[method](depth, guide, **kwargs)``; an unknown method or a keyword the
-    method does not take is an :class:`InputError` naming the method and the parameter."""
+def run_method(methods: Mapping[str, Callable], method: str, depth, guide, shared: dict,
+               params: dict):
+    """Call ``methods[method](depth, guide, **shared, **params)``.
+
+    ``shared`` are the task's checked inputs and hints (``valid``, ``confidence``,
+    ``occlusion``...), ``params`` the caller's method parameters: an unknown method, or a
+    parameter the method does not take, is an :class:`InputError` naming both.
+    """
     fn = check_method(methods, method)
     sig = inspect.signature(fn)
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values()):
-        known = method_parameters(fn)
-        bad = [k for k in kwargs if k not in known]
+        own = [k for k in method_parameters(fn) if k not in shared]
+        bad = [k for k in params if k not in own]
         if bad:
             raise InputError(f"method {method!r} has no parameter {bad[0]!r}: expected "
-                             f"{', '.join(known) or 'none'}")
-    return fn(depth, guide, **kwargs)
+                             f"{', '.join(own) or 'none'}")
+    return fn(depth, guide, **shared, **params)
 
 
 def hint_not_supported(method: str, hint: str, why: str) -> InputError:

@@ -93,8 +93,8 @@ def fill_holes(depth, guide=None, *, valid=None, method: str = "auto", occlusion
     d, v, g = prepare(depth, guide, valid)
     if max_hole is not None:
         max_hole = check_positive(max_hole, "max_hole", allow_zero=True)
-    out = run_method(METHODS, method, d, g, valid=v, occlusion=bool(occlusion),
-                     disparity=bool(disparity), **params)
+    hints = {"occlusion": bool(occlusion), "disparity": bool(disparity)}
+    out = run_method(METHODS, method, d, g, {"valid": v, **hints}, params)
     out = np.where(v, d, out).astype(np.float32)
     if max_hole is not None and not v.all():
         far = ndimage.distance_transform_edt(~v) > max_hole

@@ -1,21 +1,17 @@
 """Refine: RGB-guided, edge-preserving denoising and sharpening of depth maps.
 
 ``refine(depth, guide, method="auto")`` runs one of :data:`METHODS`: a joint bilateral filter
-(exact or permutohedral lattice), the color guided filter, a joint weighted median, a
+(exact or colour lattice), the color guided filter, a joint weighted median, a
 confidence-aware global solver (fast global smoother) and ``auto``, the documented default
-pipeline.
+pipeline. Each method is also a plain function of the same name.
 """
 
-from ._refine import (
-    METHODS,
-    auto,
-    guided,
-    joint_bilateral,
-    lattice_sigma,
-    refine,
-    solver,
-    weighted_median_refine,
-)
+from ._api import METHODS, refine
+from ._auto import auto
+from ._guided import guided
+from ._joint_bilateral import joint_bilateral, lattice_sigma
+from ._solver import solver
+from ._weighted_median import weighted_median
 
-__all__ = ["refine", "METHODS", "joint_bilateral", "guided", "weighted_median_refine", "solver",
-           "auto", "lattice_sigma"]
+__all__ = ["refine", "METHODS", "auto", "joint_bilateral", "guided", "weighted_median",
+           "solver", "lattice_sigma"]

@@ -1,0 +1,129 @@
+"""refine's default pipeline: denoise (FGS), re-sharpen ramps (toggle filter), align (GF)."""
+
+from __future__ import annotations
+
+import cv2
+import numba as nb
+import numpy as np
+
+from ..ops import fgs_normalized, fgs_planes, guided_core
+from ._common import prepare
+
+__all__ = ["auto", "SMOOTH_LAM", "SMOOTH_SIGMA_COLOR", "SMOOTH_SWEEPS", "RAMP_TAU",
+           "RAMP_FLOOR", "TOGGLE_RADIUS", "GF_RADIUS", "GF_EPS"]
+
+# Tuned on Middlebury cones, teddy, art and aloe under the REFINE degradation
+# (docs/bench_refine.md); reported on all 21 scenes.
+#: Smoothness of the fast global smoother (denoising stage).
+SMOOTH_LAM = 30.0
+#: Its edge-weight colour scale, in 8-bit steps.
+SMOOTH_SIGMA_COLOR = 4.0
+#: Horizontal + vertical sweep pairs of the smoother.
+SMOOTH_SWEEPS = 1
+#: Ramp detection: gradient scale as a fraction of the 1-99 % depth range per px.
+RAMP_TAU = 0.015
+#: Smallest weight the smooth depth keeps on a ramp (the toggle gets the rest).
+RAMP_FLOOR = 1e-3
+#: Half-width (px) of the toggle filter's square.
+TOGGLE_RADIUS = 3
+#: Guided filter of the last stage: radius (px) and eps (squared 8-bit steps).
+GF_RADIUS = 2
+GF_EPS = 10.0
+
+
+@nb.njit(cache=True, fastmath=True, parallel=True)
+def _ratio(num, den, floor):
+    """``num / den`` where ``den > floor`` (else 0) and that mask, in one pass."""
+    h, w = num.shape
+    s = np.empty((h, w), np.float32)
+    ok = np.empty((h, w), np.bool_)
+    for y in nb.prange(h):
+        for x in range(w):
+            dd = den[y, x]
+            ok[y, x] = dd > floor
+            s[y, x] = num[y, x] / dd if dd > floor else np.float32(0.0)
+    return s, ok
+
+
+@nb.njit(cache=True, fastmath=True, parallel=True)
+def _toggle(s, mx, mn, inv_t2, floor):
+    """Ramp confidence ``k = exp(-|Sobel s|^2 / t^2) + floor`` (3x3 Sobel, OpenCV's default
+    reflect-101 border) and the toggle output ``k s + (1 - k) (mx or mn, the closer)``."""
+    h, w = s.shape
+    out = np.empty((h, w), np.float32)
+    one = np.float32(1.0)
+    for y in nb.prange(h):
+        ym = y - 1 if y > 0 else min(1, h - 1)
+        yp = y + 1 if y < h - 1 else max(h - 2, 0)
+        for x in range(w):
+            xm = x - 1 if x > 0 else min(1, w - 1)
+            xp = x + 1 if x < w - 1 else max(w - 2, 0)
+            gx = (s[ym, xp] - s[ym, xm]) + 2 * (s[y, xp] - s[y, xm]) + (s[yp, xp] - s[yp, xm])
+            gy = (s[yp, xm] - s[ym, xm]) + 2 * (s[yp, x] - s[ym, x]) + (s[yp, xp] - s[ym, xp])
+            k = np.exp(-(gx * gx + gy * gy) * inv_t2) + floor
+            v = s[y, x]
+            hi = mx[y, x]
+            lo = mn[y, x]
+            tg = hi if hi - v < v - lo else lo
+            out[y, x] = k * v + (one - k) * tg
+    return out
+
+
+def auto(depth, guide, *, valid=None, confidence=None) -> np.ndarray:
+    """The default pipeline: denoise, re-sharpen blurred depth edges, align them to color.
+
+    1. Denoise: the fast global smoother (``solver``; lam :data:`SMOOTH_LAM` = 30,
+       sigma_color :data:`SMOOTH_SIGMA_COLOR` = 4 8-bit steps, one horizontal and one
+       vertical sweep, confidence-weighted) flattens the noise inside color regions.
+    2. Find the soft ramps that blur leaves at depth edges: confidence
+       ``k = exp(-(|grad s| / tau)^2) + floor`` with tau = :data:`RAMP_TAU` (1.5 %) of the
+       1-99 % depth range per px, so the rule follows the data's units.
+    3. Sharpen them with a toggle (shock) filter: inside a 7x7 square
+       (:data:`TOGGLE_RADIUS` = 3) each ramp pixel
+       takes the local maximum or minimum of the smooth depth, whichever is closer
+       (Kramer & Bruckner 1975; Osher & Rudin 1990): a symmetric blur's ramp splits at its
+       midpoint, which is where the edge was. Output ``k s + (1 - k) toggle``.
+    4. Align to the color image and remove the toggle's staircase: a color guided filter
+       (radius :data:`GF_RADIUS` = 2, eps :data:`GF_EPS` = 10 squared 8-bit steps).
+
+    Colour parameters are in 8-bit steps whatever the guide's dtype. Tuned on cones,
+    teddy, art and aloe (REFINE, docs/bench_refine.md); reported on all 21 scenes. Returns
+    float32 (H, W); NaN only where no valid pixel is in reach.
+
+    References
+    ----------
+    .. [1] D. Min et al., "Fast global image smoothing based on weighted least squares",
+       IEEE TIP 23(12), 2014.
+    .. [2] S. Osher and L. I. Rudin, "Feature-oriented image enhancement using shock
+       filters", SIAM J. Numer. Anal. 27(4), 1990.
+    .. [3] K. He, J. Sun and X. Tang, "Guided image filtering", IEEE TPAMI 35(6), 2013.
+    """
+    d, g, v, c = prepare(depth, guide, valid, confidence)
+    # the uint8 array when given (same values; OpenCV's guided filter is faster on it)
+    g8 = g.uint8 if g.uint8 is not None else g.levels
+    return _pipeline(d, g.levels, v, c, guide_gf=g8)
+
+
+def _pipeline(d, g, v, confidence, *, guide_gf):
+    """:func:`auto` on checked arrays: ``g`` the guide's 8-bit levels, ``guide_gf`` the
+    same picture for the guided filter (uint8 when available)."""
+    c = v.astype(np.float32)
+    if confidence is not None:
+        c = c * confidence
+    dz = np.where(v, d, 0).astype(np.float32)
+    if confidence is None and v.all():
+        # every weight is 1: FGS maps the constant 1 to itself, so den == 1 and one
+        # channel does (same result up to float rounding, half the sweeps)
+        s = fgs_planes(np.array(d[:, :, None], np.float32, order="C"), g, SMOOTH_LAM,
+                       SMOOTH_SIGMA_COLOR, SMOOTH_SWEEPS)[:, :, 0]
+        ok = np.ones(d.shape, bool)
+    else:
+        num, den = fgs_normalized(dz * c, c, g, SMOOTH_LAM, SMOOTH_SIGMA_COLOR, SMOOTH_SWEEPS)
+        s, ok = _ratio(num, den, np.float32(1e-6))
+    lo, hi = np.percentile(d[v][::7], [1, 99])  # every 7th valid pixel is plenty
+    t = 8.0 * RAMP_TAU * (float(hi - lo) or 1.0)  # Sobel gives 8x the per-px gradient
+    disc = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * TOGGLE_RADIUS + 1,) * 2)
+    s = _toggle(s, cv2.dilate(s, disc), cv2.erode(s, disc), np.float32(1.0 / (t * t)),
+                np.float32(RAMP_FLOOR))
+    s = guided_core(s, guide_gf, ok.astype(np.float32), GF_RADIUS, GF_EPS)
+    return np.where(ok, s, np.nan).astype(np.float32)
