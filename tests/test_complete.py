@@ -393,7 +393,7 @@ def test_sample_grid_step():
 
 def test_errors(rng):
     d = rng.uniform(1, 2, (10, 10)).astype(np.float32)
-    with pytest.raises(ValueError, match="method 'nope' is unknown"):
+    with pytest.raises(ValueError, match="method must be one of auto, .*, got 'nope'"):
         complete(d, method="nope")
     with pytest.raises(ValueError, match="needs a guide"):
         complete(d, method="guided")
@@ -419,7 +419,7 @@ def test_errors(rng):
         sample(d, 0)
     with pytest.raises(ValueError, match="needs a guide image"):
         sample(d, 5, "gradient")
-    with pytest.raises(ValueError, match="method 'normconv'.*unexpected keyword"):
+    with pytest.raises(ValueError, match="method 'normconv' has no parameter 'bogus'"):
         complete(d, method="normconv", bogus=1)
     assert set(METHODS) == set(ALL)
 

@@ -15,8 +15,8 @@ from ._api import (
     scan_lines,
 )
 from ._guided import guided
-from ._interp import interpolate
-from ._morph import PRESETS, cross_kernel, diamond_kernel, full_kernel, morphological
+from ._interpolate import interpolate
+from ._morphological import PRESETS, cross_kernel, diamond_kernel, full_kernel, morphological
 from ._normconv import normconv
 from ._sample import SCHEMES, gradient_magnitude, sample
 

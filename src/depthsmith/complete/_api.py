@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._tasks import run_method
 from .._validate import InputError, check_depth, check_guide, check_valid
 from ._guided import guided
-from ._interp import interpolate
-from ._morph import morphological
+from ._interpolate import interpolate
+from ._morphological import morphological
 from ._normconv import normconv
 
 __all__ = ["complete", "auto", "choose_method", "choose_params", "scan_lines", "METHODS",
@@ -15,7 +16,8 @@ __all__ = ["complete", "auto", "choose_method", "choose_params", "scan_lines", "
 
 #: ``auto`` uses the guided method when a guide is given and at most this fraction of the
 #: pixels is valid (sparse samples need the color to find edges; denser LiDAR-like input is
-#: interpolated better and faster without it).
+#: interpolated better and faster without it). Measured on COMPLETE-SAMPLES (1 % samples,
+#: 21 Middlebury scenes) and COMPLETE-KITTI (3 frames), docs/bench_complete.md.
 GUIDED_MAX_DENSITY = 0.02
 
 
@@ -31,7 +33,8 @@ def choose_method(valid, guide_given: bool) -> str:
 
 #: ``normconv``'s applicability (rows, columns) in pixels that ``auto`` uses on scan-line
 #: input (:func:`scan_lines`): tall enough to reach the neighbouring lines, instead of the
-#: default (1.2, 2.5) suited to scattered samples.
+#: default (1.2, 2.5) suited to scattered samples. Chosen leave-one-frame-out on the 3
+#: original COMPLETE-KITTI frames, lines on rows y mod 4 == 0 (docs/bench_complete.md).
 LINE_SIGMA = (1.6, 1.6)
 
 
@@ -68,15 +71,12 @@ def auto(depth, guide=None, *, valid=None, **params):
     float32, dense; input samples are kept unchanged.
     """
     d = check_depth(depth)
-    return _auto(d, guide, check_valid(valid, d), params)
-
-
-def _auto(d, guide, v, params):
-    """:func:`auto` on an already checked depth map and mask."""
+    v = check_valid(valid, d)
     name = choose_method(v, guide is not None)
     return METHODS[name](d, guide, valid=v, **{**choose_params(name, v), **params})
 
 
+#: Completion methods by name; each takes ``(depth, guide=None, *, valid, **params)``.
 METHODS = {
     "auto": auto,
     "normconv": normconv,
@@ -84,20 +84,6 @@ METHODS = {
     "interpolate": interpolate,
     "morphological": morphological,
 }
-
-
-def _check_guide_shape(guide, shape):
-    """Shape and dtype check of the guide without converting it (the method that uses the
-    guide validates its values; ``auto`` on dense input never reads it)."""
-    g = np.asarray(guide)
-    if g.ndim == 2 or g.ndim == 3 and g.shape[2] in (1, 3):
-        if g.dtype == bool or not (np.issubdtype(g.dtype, np.integer)
-                                   or np.issubdtype(g.dtype, np.floating)):
-            check_guide(g, shape)  # raises the standard dtype error
-        if g.shape[:2] != tuple(shape):
-            check_guide(g, shape)  # raises the standard shape error
-        return
-    check_guide(g, shape)
 
 
 def complete(depth, guide=None, *, valid=None, method: str = "auto", **params):
@@ -108,15 +94,16 @@ def complete(depth, guide=None, *, valid=None, method: str = "auto", **params):
     depth : (H, W) array
         Sparse depth (LiDAR, SfM points, sampled sensor) in any units, never rescaled.
         Invalid pixels (default: not finite or <= 0) are never read.
-    guide : (H, W, 3) array, optional
-        Registered color image (uint8 0-255 or float); used by ``"guided"`` and ``"auto"``.
+    guide : (H, W[, 3]) array, optional
+        Registered color image: uint8, uint16 or float in [0, 1] (colour parameters are in
+        8-bit steps whatever its dtype); used by ``"guided"`` and ``"auto"``.
     valid : (H, W) bool, optional
         Trusted pixels; default finite & > 0.
     method : str
         One of :data:`METHODS`: ``"auto"`` (default, see :func:`choose_method`),
         ``"normconv"``, ``"guided"``, ``"interpolate"``, ``"morphological"``.
     **params
-        Keyword parameters of the chosen method.
+        Keyword parameters of the chosen method; an unknown one is an :class:`InputError`.
 
     Returns
     -------
@@ -127,20 +114,20 @@ def complete(depth, guide=None, *, valid=None, method: str = "auto", **params):
     References
     ----------
     See the individual methods.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from depthsmith.complete import complete
+    >>> sparse = np.zeros((32, 32), np.float32)
+    >>> sparse[::4, ::4] = 5.0  # a regular grid of samples on a flat surface
+    >>> out = complete(sparse)
+    >>> bool(np.allclose(out, 5.0, atol=1e-4))
+    True
     """
-    if method not in METHODS:
-        raise InputError(f"method {method!r} is unknown: expected one of {', '.join(METHODS)}")
     d = check_depth(depth)
     v = check_valid(valid, d)
-    if guide is not None:
-        _check_guide_shape(guide, d.shape)
-    if method == "guided" and guide is None:
+    g = None if guide is None else check_guide(guide, d.shape)
+    if method == "guided" and g is None:
         raise InputError("method 'guided' needs a guide image: pass guide=(H, W, 3)")
-    try:
-        if method == "auto":
-            return _auto(d, guide, v, params)
-        return METHODS[method](d, guide, valid=v, **params)
-    except TypeError as e:
-        if "unexpected keyword" in str(e):
-            raise InputError(f"method {method!r}: {e}") from None
-        raise
+    return run_method(METHODS, method, d, g, {"valid": v}, params)

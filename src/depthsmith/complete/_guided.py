@@ -34,18 +34,18 @@ def guided(depth, guide, *, valid=None, sigma_space: float = 8.0, sigma_color: f
     depth : (H, W) array
         Sparse depth in any units (never rescaled); invalid pixels are never read.
     guide : (H, W[, 3]) array
-        Color image, uint8 (0-255) or float.
+        Color image: uint8, uint16 or float in [0, 1].
     valid : (H, W) bool, optional
         Trusted pixels; default finite & > 0.
     sigma_space : float
         Spatial applicability in pixels (reach about twice that).
     sigma_color : float
-        Color range in guide units (0-255 for uint8), Euclidean over channels.
+        Color range in 8-bit steps whatever the guide's dtype, Euclidean over channels.
     order, ridge, tau, levels : see :func:`depthsmith.ops.multiscale_normconv`.
     refine_lam : float
         Smoothness of the refinement (0 disables it).
     refine_sigma_color : float
-        Color scale of the refinement's edge weights, in guide units.
+        Color scale of the refinement's edge weights, in 8-bit steps.
     refine_confidence : float
         Data weight of a fully certain first estimate off the samples (samples have 1).
     refine_certainty : float

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._validate import check_depth, check_valid
-from ..ops._pyramid_normconv import _multiscale, put_samples
+from ..ops import multiscale_normconv, put_samples
 
 __all__ = ["normconv"]
 
@@ -28,7 +28,8 @@ def normconv(depth, guide=None, *, valid=None, sigma_space=(1.2, 2.5), order: in
     depth : (H, W) array
         Sparse depth in any units (never rescaled); invalid pixels are never read.
     guide : ignored
-        Accepted for a uniform call shape.
+        Accepted for the task's uniform call shape: this method uses no colour (``auto``
+        picks :func:`~depthsmith.complete.guided` when the colour helps).
     valid : (H, W) bool, optional
         Trusted pixels; default finite & > 0.
     sigma_space : float or (rows, columns)
@@ -75,9 +76,9 @@ def normconv(depth, guide=None, *, valid=None, sigma_space=(1.2, 2.5), order: in
     v = check_valid(valid, d)
     if order != 1 or clamp:
         robust = None  # the refit is a first-order fit without clamping
-    # multiscale_normconv without checking d and v a second time
-    out, _ = _multiscale(d, v, None, None, sigma_space, order, ridge, None, tau, clamp, 2.0,
-                         levels, None, robust, edge_spread)
+    out, _ = multiscale_normconv(d, valid=v, sigma_space=sigma_space, order=order, ridge=ridge,
+                                 tau=tau, clamp=clamp, levels=levels, sigma_range=robust,
+                                 edge_spread=edge_spread)
     if keep_samples:
         put_samples(out, d, v)
     return out

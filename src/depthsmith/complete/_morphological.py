@@ -33,13 +33,11 @@ def diamond_kernel(size: int) -> np.ndarray:
 #: Kernel presets. ``"paper"`` is the published pipeline's configuration (5x5 diamond
 #: dilation, 5x5 closing, 7x7 small-hole fill, 31x31 large-hole fill, 5x5 median, 5x5
 #: Gaussian blur); it reproduces the figures measured with the published code on the
-#: COMPLETE-KITTI inputs (RMSE 940 / 1269 mm). ``"hdl64"`` is the same set for 64-beam
-#: density; ``"hdl32"`` has taller kernels for the sparser 32-beam sweep (not validated on
-#: real 32-beam data here: no such data in ../shared/data).
+#: COMPLETE-KITTI inputs (RMSE 940 / 1269 mm) and suits 64-beam density; ``"hdl32"`` has
+#: taller kernels for the sparser 32-beam sweep (not validated on real 32-beam data here:
+#: no such data in ../shared/data).
 PRESETS = {
     "paper": dict(dilation_kernel="diamond5", closing_size=5, small_fill_size=7,
-                  large_fill_size=31, median_size=5, blur="gaussian"),
-    "hdl64": dict(dilation_kernel="diamond5", closing_size=5, small_fill_size=7,
                   large_fill_size=31, median_size=5, blur="gaussian"),
     "hdl32": dict(dilation_kernel="diamond7", closing_size=7, small_fill_size=9,
                   large_fill_size=31, median_size=5, blur="gaussian"),
@@ -99,7 +97,7 @@ def morphological(depth, guide=None, *, valid=None, preset: str = "paper",
         Accepted for a uniform call shape with the guided methods.
     valid : (H, W) bool, optional
         Trusted pixels; default finite & > 0.
-    preset : {"paper", "hdl64", "hdl32"}
+    preset : {"paper", "hdl32"}
         Kernel set; ``"paper"`` is the published configuration.
     max_depth : float, optional
         Inversion constant; default ``1.01 * max(valid depth)`` (the paper uses 100 m).
