@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from depthsmith._validate import Guide, InputError
 from depthsmith.ops import _bilateral as lat
+from depthsmith.ops import _lattice_grid as lgrid
+from depthsmith.ops import _permutohedral as perm
 from depthsmith.ops import permutohedral_filter
 from depthsmith.refine import refine
 
@@ -42,11 +44,11 @@ def _decode(keys, lo, shifts):
 
 def _run(p, v, cap=None):
     p = np.ascontiguousarray(p, np.float32)
-    lo, shifts = lat._key_layout(p)
+    lo, shifts = perm._key_layout(p)
     ones = np.int64(np.sum(np.left_shift(np.int64(1), shifts)))
     n, dim = p.shape
     cap = cap or 1 << max(12, int(math.ceil(math.log2(max(n * (dim + 1) // 8, 1) + 1))))
-    vidx, bary, verts, grid, _ = lat._embed_splat(p, np.ascontiguousarray(v, np.float32), lo,
+    vidx, bary, verts, grid, _ = perm._embed_splat(p, np.ascontiguousarray(v, np.float32), lo,
                                                   shifts, ones, cap, 1 << 6)
     return lo, shifts, ones, vidx, bary, verts, grid
 
@@ -76,7 +78,7 @@ def test_neighbours_match_a_dictionary_lookup(rng):
     lo, shifts, ones, _, _, verts, _ = _run(p, np.ones((2000, 1)))
     d1 = 4
     deltas = np.array([int(ones) - (d1 << int(s)) for s in shifts] + [int(ones)], np.int64)
-    nbr = lat._neighbours(verts, np.argsort(verts), deltas)
+    nbr = perm._neighbours(verts, np.argsort(verts), deltas)
     where = {int(k): i for i, k in enumerate(verts)}
     coords = _decode(verts, lo, shifts)
     found = 0
@@ -171,9 +173,9 @@ def test_two_thread_split_matches_one_pass(monkeypatch):
     rng = np.random.default_rng(7)
     d, g = _blobs(rng, 150, 220)
     kw = {"sigma_space": 7.0, "sigma_color": 20.0, "spatial": "lattice"}
-    monkeypatch.setattr(lat, "_SPLIT_MIN", 1 << 40)  # one pass, one table
+    monkeypatch.setattr(perm, "_SPLIT_MIN", 1 << 40)  # one pass, one table
     one, _ = lat.joint_bilateral_lattice(d, g, **kw)
-    monkeypatch.setattr(lat, "_SPLIT_MIN", 1000)  # two halves, two tables, merged
+    monkeypatch.setattr(perm, "_SPLIT_MIN", 1000)  # two halves, two tables, merged
     two, _ = lat.joint_bilateral_lattice(d, g, **kw)
     np.testing.assert_allclose(two, one, rtol=1e-5, atol=1e-5 * float(np.ptp(d)))
 
@@ -185,10 +187,10 @@ def test_grid_lookup_table_matches_hashing(monkeypatch):
     d, g = _blobs(rng, 90, 120)
     kw = {"sigma_space": 7.0, "sigma_color": 20.0}
     table, _ = lat.joint_bilateral_lattice(d, g, **kw)
-    monkeypatch.setattr(lat, "_LUT_SIZE", 0)
+    monkeypatch.setattr(lgrid, "_LUT_SIZE", 0)
     hashed, _ = lat.joint_bilateral_lattice(d, g, **kw)
     np.testing.assert_allclose(table, hashed, rtol=1e-5, atol=1e-5 * float(np.ptp(d)))
-    ids, bw, nbr = lat._color_lattice(g.astype(np.float32), 1 / 20.0)
+    ids, bw, nbr = lgrid._color_lattice(g.astype(np.float32), 1 / 20.0)
     assert ids.shape == (90 * 120, 4) and ids.min() >= 0 and ids.max() < nbr.shape[0]
     np.testing.assert_allclose(bw.sum(1), 1.0, atol=1e-5)
     assert (bw >= -1e-5).all()

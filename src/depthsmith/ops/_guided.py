@@ -15,17 +15,7 @@ from .._validate import (
     check_valid,
 )
 
-__all__ = ["guided_filter", "guided_core", "box_mean"]
-
-
-def box_mean(a: np.ndarray, radius: int) -> np.ndarray:
-    """Mean over the (2r+1)x(2r+1) window of each pixel, reflected borders, O(N).
-
-    ``a`` is (H, W) or (H, W, K) float32/float64; the window is clipped by reflection
-    (``cv2.BORDER_REFLECT``), so every output is an average of 2r+1 squared values.
-    """
-    k = 2 * int(radius) + 1
-    return cv2.blur(np.ascontiguousarray(a), (k, k), borderType=cv2.BORDER_REFLECT)
+__all__ = ["guided_filter", "guided_core"]
 
 
 def guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0, valid=None,

@@ -15,20 +15,11 @@ from .._validate import (
     check_valid,
 )
 
-__all__ = ["joint_bilateral_upsample", "sample_centres", "minmod_slopes", "JBU_SIGMA_COLOR"]
+__all__ = ["joint_bilateral_upsample", "minmod_slopes", "JBU_SIGMA_COLOR"]
 
 #: Default range sigma of the joint bilateral upsampling, in 8-bit steps: the value of the
 #: SR-MIDDLEBURY x2-x4 sweep (docs/bench_upsample.md, 21 Middlebury scenes).
 JBU_SIGMA_COLOR = 24.0
-
-
-def sample_centres(n_low: int, n_high: int) -> np.ndarray:
-    """High-res coordinates of the low-res sample centres along one axis.
-
-    The convention of ``cv2.resize`` (and of most resamplers): low-res sample ``i`` sits at
-    ``(i + 0.5) * n_high / n_low - 0.5`` in high-res pixel coordinates.
-    """
-    return (np.arange(n_low) + 0.5) * (n_high / n_low) - 0.5
 
 
 def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,

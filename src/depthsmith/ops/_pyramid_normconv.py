@@ -10,7 +10,9 @@ into its window, so the cost is proportional to the number of samples, not of pi
 Where level 0 has too little certainty, the estimate is pulled from a Gaussian pyramid of
 the (certainty x value, certainty) pair, the coarser level filling in what the finer one
 lacks and the certainty deciding the blend (Eldesokey et al.'s idea of propagating the
-confidence together with the signal, without learned weights).
+confidence together with the signal, without learned weights); below the coarsest level an
+order-0 push-pull (:mod:`._push_pull`) fills the rest. The optional range-weighted refit at
+depth edges is in :mod:`._range_refit`, the shared plane solve in :mod:`._plane_fit`.
 """
 
 from __future__ import annotations
@@ -22,20 +24,13 @@ import numba as nb
 import numpy as np
 
 from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
+from ._plane_fit import _DET_EPS, _gauss_taps, _plane0, _sigma_pair
+from ._push_pull import push_pull_fill
+from ._range_refit import _refit_pixel
 
-__all__ = ["multiscale_normconv", "range_refit"]
+__all__ = ["multiscale_normconv", "put_samples", "halve_sums"]
 
-
-def _sigma_pair(sigma_space):
-    if np.ndim(sigma_space) == 0:
-        s = check_positive(sigma_space, "sigma_space")
-        return s, s
-    vals = list(np.asarray(sigma_space, dtype=object).ravel())
-    if len(vals) != 2:
-        raise InputError(f"sigma_space must be a number or a (rows, columns) pair, got "
-                         f"{sigma_space!r}")
-    return (check_positive(vals[0], "sigma_space[0]"),
-            check_positive(vals[1], "sigma_space[1]"))
+_MIN_SIDE_RADII = 4  # coarser levels stop below a side of this many radii (chosen by hand)
 
 
 def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
@@ -241,7 +236,17 @@ def _prepare(d, v):
 
 @nb.njit(cache=True)
 def put_samples(out, d, v):
-    """In place: ``out[v] = d[v]`` (the input samples put back unchanged)."""
+    """Put the input samples back unchanged, in place: ``out[v] = d[v]``.
+
+    Parameters
+    ----------
+    out : (H, W) array
+        Dense estimate, written in place.
+    d : (H, W) array
+        The samples.
+    v : (H, W) bool
+        Pixels whose sample is put back.
+    """
     h, w = d.shape
     for y in range(h):
         for x in range(w):
@@ -263,13 +268,13 @@ def _coarse(num, den, levels, ry, rx, sy, sx, order, ridge, clamp, tau):
     nums, dens, vals = [num], [den], [None]
     for _ in range(levels):
         hh, ww = nums[-1].shape
-        if min(hh, ww) < 4 * max(ry, rx):
+        if min(hh, ww) < _MIN_SIDE_RADII * max(ry, rx):
             break
-        n2, c2, z2 = _halve(nums[-1], dens[-1])
+        n2, c2, z2 = halve_sums(nums[-1], dens[-1])
         nums.append(n2)
         dens.append(c2)
         vals.append(z2)
-    out = _pyramid_fill(nums[-1], dens[-1])
+    out = push_pull_fill(nums[-1], dens[-1])
     for lvl in range(len(nums) - 1, 0, -1):
         c = dens[lvl]
         # the binned certainty is dense here (20-70 % of the cells on LiDAR-like input),
@@ -284,9 +289,24 @@ def _coarse(num, den, levels, ry, rx, sy, sx, order, ridge, clamp, tau):
 
 
 @nb.njit(cache=True, fastmath=True)
-def _halve(num, den):
-    """2 x 2 sums of (certainty x value, certainty) (a short last row / column sums what it
-    has) and the normalized value num / den (0 where den is 0)."""
+def halve_sums(num, den):
+    """One level down a certainty pyramid by 2 x 2 binning.
+
+    Parameters
+    ----------
+    num : (H, W) float32
+        Certainty-weighted values ``c * d``.
+    den : (H, W) float32
+        Certainties ``c``.
+
+    Returns
+    -------
+    num2, den2 : (ceil(H / 2), ceil(W / 2)) float32
+        Sums of ``num`` and ``den`` over each 2 x 2 block (a short last row / column sums
+        what it has).
+    value2 : (ceil(H / 2), ceil(W / 2)) float32
+        The normalized value ``num2 / den2``, 0 where ``den2`` is 0.
+    """
     h, w = num.shape
     h2 = (h + 1) // 2
     w2 = (w + 1) // 2
@@ -347,16 +367,6 @@ def _separable(dz, c, ry, rx, sy, sx, order, clamp, binary=False):
     else:  # not read by _solve
         lo = hi = np.zeros((1, 1), np.float32)
     return acc, lo, hi
-
-
-@nb.njit(cache=True, fastmath=True)
-def _gauss_taps(r, inv_sigma2):
-    """Unnormalised Gaussian taps exp(-t^2 / 2 sigma^2) for t in -r..r (float64)."""
-    out = np.empty(2 * r + 1, np.float64)
-    for i in range(2 * r + 1):
-        t = i - r
-        out[i] = math.exp(-0.5 * t * t * inv_sigma2)
-    return out
 
 
 @nb.njit(cache=True, fastmath=True)
@@ -431,7 +441,7 @@ def _solve(acc, lo, hi, coarse, order, ridge, clamp, tau):
                 b2 = np.float64(acc[8, y, x])
                 m00 = a11 * a22 - a12 * a12
                 det = s0 * m00 - a01 * (a01 * a22 - a12 * a02) + a02 * (a01 * a12 - a11 * a02)
-                if abs(det) > 1e-9 * s0 * s0 * s0:
+                if abs(det) > _DET_EPS * s0 * s0 * s0:
                     c0 = (b0 * m00 - a01 * (b1 * a22 - a12 * b2)
                           + a02 * (b1 * a12 - a11 * b2)) / det
                 if clamp:
@@ -586,189 +596,3 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
             out[y, x] = e
 
 
-@nb.njit(cache=True, fastmath=True)
-def _plane0(s0, a01, a02, a11, a12, a22, b0, b1, b2, ridge):
-    """Value at the origin of the ridge-regularised weighted plane from its moments."""
-    a01 = np.float64(a01)
-    a02 = np.float64(a02)
-    a11 = np.float64(a11) + ridge * s0
-    a12 = np.float64(a12)
-    a22 = np.float64(a22) + ridge * s0
-    b1 = np.float64(b1)
-    b2 = np.float64(b2)
-    m00 = a11 * a22 - a12 * a12
-    det = s0 * m00 - a01 * (a01 * a22 - a12 * a02) + a02 * (a01 * a12 - a11 * a02)
-    if abs(det) > 1e-9 * s0 * s0 * s0:
-        return (b0 * m00 - a01 * (b1 * a22 - a12 * b2) + a02 * (b1 * a12 - a11 * b2)) / det
-    return b0 / s0
-
-
-@nb.njit(cache=True, fastmath=True)
-def _refit_pixel(ref, d, c, row_ptr, cols, ptr, y, x, ry, rx, wy, wx, sr, ridge):
-    """One Welsch-weighted first-order fit at (y, x) around ``ref`` over the window's
-    samples (row-wise CSR ``row_ptr``, ``cols`` of ``c > 0``); ``ref`` itself when they carry
-    no weight. ``ptr[k]`` is a cursor into row ``y - ry + k``, advanced in place (the caller
-    visits the pixels of a row left to right)."""
-    h = d.shape[0]
-    ref = np.float64(ref)
-    isr = 1.0 / max((sr * ref) ** 2, 1e-30)
-    s0 = s1 = su = sv = suu = suv = svv = sdu = sdv = 0.0
-    for yy in range(max(0, y - ry), min(h, y + ry + 1)):
-        q = np.float64(yy - y)
-        wq = np.float64(wy[yy - y + ry])
-        b = row_ptr[yy + 1]
-        j = ptr[yy - y + ry]
-        while j < b and cols[j] < x - rx:  # first sample at column >= x - rx
-            j += 1
-        ptr[yy - y + ry] = j
-        while j < b and cols[j] <= x + rx:
-            xx = cols[j]
-            j += 1
-            ck = c[yy, xx]
-            dv = np.float64(d[yy, xx])
-            r = dv - ref
-            wt = ck * wq * wx[xx - x + rx] * math.exp(-0.5 * r * r * isr)
-            u = np.float64(xx - x)
-            s0 += wt
-            s1 += wt * dv
-            su += wt * u
-            sv += wt * q
-            suu += wt * u * u
-            suv += wt * u * q
-            svv += wt * q * q
-            sdu += wt * dv * u
-            sdv += wt * dv * q
-    if s0 < 1e-6:
-        return ref
-    return _plane0(s0, su, sv, suu, suv, svv, s1, sdu, sdv, ridge)
-
-
-def _pyramid_fill(num, den):
-    """Order-0 push-pull (Gortler et al.'s Lumigraph pyramid): dense wherever any
-    certainty exists. Push: certainties add up (capped at 1) on coarser levels; pull: each
-    level keeps its own estimate in proportion to its certainty, the coarser one fills the
-    rest."""
-    n0 = num.astype(np.float32)
-    c0 = den.astype(np.float32)
-    big = c0 > 1.0
-    if big.any():
-        n0 = np.where(big, n0 / np.where(big, c0, 1.0), n0).astype(np.float32)
-        c0 = np.minimum(c0, 1.0)
-    nums, dens = [n0], [c0]
-    while min(nums[-1].shape) > 2 and not _covered(dens[-1]):
-        n = cv2.pyrDown(nums[-1]) * 4.0
-        c = cv2.pyrDown(dens[-1]) * 4.0
-        big = c > 1.0
-        n[big] /= c[big]
-        c[big] = 1.0
-        nums.append(n)
-        dens.append(c)
-    est = _ratio(nums[-1], dens[-1])
-    if np.isnan(est).any():
-        tot = float(dens[-1].sum())
-        est = np.where(np.isnan(est), float(nums[-1].sum()) / tot if tot > 0 else 0.0, est)
-    for lvl in range(len(nums) - 2, -1, -1):
-        hh, ww = nums[lvl].shape
-        up = cv2.pyrUp(est.astype(np.float32), dstsize=(ww, hh))
-        est = nums[lvl] + (1.0 - dens[lvl]) * up
-    return est.astype(np.float32)
-
-
-def _covered(den) -> bool:
-    return bool((den > 0.999).all())
-
-
-def _ratio(num, den):
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 1e-8, num / np.where(den > 1e-8, den, 1.0), np.nan)
-
-
-def range_refit(estimate, depth, *, valid=None, sigma_space=(1.2, 2.5),
-                sigma_range: float = 0.05, ridge: float = 0.3, radius_factor: float = 2.0):
-    """One range-weighted (robust) refit of a normalized-convolution estimate at depth edges.
-
-    Where the samples in a pixel's window span more than ``2 * sigma_range`` of their
-    minimum (a depth discontinuity or a slanted surface seen edge-on), the first-order fit of
-    :func:`multiscale_normconv` mixes the layers. There the plane is fitted again with each
-    sample's applicability multiplied by ``exp(-r^2 / (2 (sigma_range * e)^2))``, ``r`` its
-    difference from the current estimate ``e``: one iteration of an iteratively reweighted
-    (Welsch M-estimator) normalized convolution, so the layer the first estimate leans to
-    wins instead of being averaged with the other. Elsewhere the estimate is returned as is.
-
-    Parameters
-    ----------
-    estimate : (H, W) array
-        Dense first estimate (e.g. from :func:`multiscale_normconv`), same units as depth.
-    depth : (H, W) array
-        The samples; invalid pixels are never read.
-    valid : (H, W) bool, optional
-        Trusted pixels; default finite & > 0.
-    sigma_space : float or (rows, columns)
-        Spatial applicability in pixels.
-    sigma_range : float
-        Range scale relative to the estimate (0.05: 5 % of the depth).
-    ridge : float
-        Penalty on the plane's slope (px^2, relative to the total weight).
-    radius_factor : float
-        Window half-size in units of ``sigma_space``.
-
-    Returns
-    -------
-    (H, W) float32: the estimate, refitted at the flagged pixels (samples untouched).
-
-    References
-    ----------
-    .. [1] H. Knutsson and C.-F. Westin, "Normalized and differential convolution",
-       CVPR 1993.
-    .. [2] P. W. Holland and R. E. Welsch, "Robust regression using iteratively reweighted
-       least-squares", Communications in Statistics 6(9), 1977.
-    """
-    d = check_depth(depth)
-    v = check_valid(valid, d)
-    e = check_depth(estimate, "estimate")
-    if e.shape != d.shape:
-        raise InputError(f"estimate shape {e.shape} does not match depth shape {d.shape}")
-    sy, sx = _sigma_pair(sigma_space)
-    sr = check_positive(sigma_range, "sigma_range")
-    ridge = check_positive(ridge, "ridge", allow_zero=True)
-    rf = check_positive(radius_factor, "radius_factor")
-    ry = max(1, int(math.ceil(rf * sy)))
-    rx = max(1, int(math.ceil(rf * sx)))
-    k = np.ones((2 * ry + 1, 2 * rx + 1), np.uint8)
-    lo = cv2.erode(np.where(v, d, np.inf).astype(np.float32), k,
-                   borderType=cv2.BORDER_CONSTANT, borderValue=np.inf)
-    hi = cv2.dilate(np.where(v, d, -np.inf).astype(np.float32), k,
-                    borderType=cv2.BORDER_CONSTANT, borderValue=-np.inf)
-    with np.errstate(invalid="ignore", over="ignore"):
-        flag = ~v & (hi - lo > 2.0 * sr * lo) & np.isfinite(e)
-    ys, xs = np.nonzero(flag)
-    out = np.array(e, np.float32, copy=True)
-    dz = np.where(v, d, 0).astype(np.float32)
-    # the samples row by row (CSR): a flagged pixel visits only the samples in its window
-    sy_, sx_ = np.nonzero(v)
-    row_ptr = np.searchsorted(sy_, np.arange(d.shape[0] + 1)).astype(np.int64)
-    _range_refit(out, e.astype(np.float32), dz, row_ptr, sx_.astype(np.int64),
-                 ys.astype(np.int64), xs.astype(np.int64), ry, rx, 1.0 / (sy * sy),
-                 1.0 / (sx * sx), sr, ridge)
-    return out
-
-
-@nb.njit(cache=True, fastmath=True)
-def _range_refit(out, est, d, row_ptr, cols, ys, xs, ry, rx, isy2, isx2, sr, ridge):
-    """:func:`_refit_pixel` at the flagged pixels ``(ys, xs)`` (row-major order, so the
-    per-row cursors only move right within a row); ``d`` is 0 off the samples."""
-    h = d.shape[0]
-    wy = _gauss_taps(ry, isy2)
-    wx = _gauss_taps(rx, isx2)
-    c = np.ones(d.shape, np.float32)  # unit certainty: only the samples in cols are read
-    ptr = np.empty(2 * ry + 1, np.int64)
-    prev = -1
-    for k in range(ys.size):
-        y = ys[k]
-        x = xs[k]
-        if y != prev:
-            for i in range(2 * ry + 1):
-                ptr[i] = row_ptr[min(max(y - ry + i, 0), h)]
-            prev = y
-        out[y, x] = _refit_pixel(est[y, x], d, c, row_ptr, cols, ptr, y, x, ry, rx, wy, wx,
-                                 sr, ridge)
