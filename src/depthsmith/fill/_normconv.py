@@ -8,6 +8,7 @@ from numba import njit
 
 from .._tasks import hint_not_supported
 from .._validate import check_positive
+from ..ops import halve_sums
 from ._common import prepare
 
 __all__ = ["normconv"]
@@ -20,13 +21,6 @@ COLOR_PASS_SPACE_FACTOR = 2.0
 COARSE_CERTAINTY = 0.25
 #: Certainty with which a coarser level's estimate enters a finer level of the pyramid.
 COARSE_BLEND = 1e-3
-
-def _down(a):
-    """2x2 sum-pooling (odd sizes padded with zeros)."""
-    h, w = a.shape
-    if h % 2 or w % 2:
-        a = np.pad(a, ((0, h % 2), (0, w % 2)))
-    return a[0::2, 0::2] + a[1::2, 0::2] + a[0::2, 1::2] + a[1::2, 1::2]
 
 
 @njit(cache=True)
@@ -108,15 +102,19 @@ def normconv(depth, guide=None, *, valid=None, occlusion: bool = False,
     if v.all():
         return d.copy()
     ks = int(2 * np.ceil(3 * s) + 1)
-    num = [np.where(v, d, 0).astype(np.float64)]
-    den = [v.astype(np.float64)]
+    # the certainty pyramid: 2x2 sums of (value x certainty, certainty), ops.halve_sums
+    num = [np.where(v, d, 0).astype(np.float32)]
+    den = [v.astype(np.float32)]
     while (den[-1] <= 0).any() and min(den[-1].shape) > 1:
-        num.append(_down(num[-1]))
-        den.append(_down(den[-1]))
+        n2, c2, _ = halve_sums(num[-1], den[-1])
+        num.append(n2)
+        den.append(c2)
     est = None
     for lev in range(len(num) - 1, -1, -1):
-        n = cv2.GaussianBlur(num[lev], (ks, ks), s, borderType=cv2.BORDER_REFLECT)
-        c = cv2.GaussianBlur(den[lev], (ks, ks), s, borderType=cv2.BORDER_REFLECT)
+        n = cv2.GaussianBlur(num[lev].astype(np.float64), (ks, ks), s,
+                             borderType=cv2.BORDER_REFLECT)
+        c = cv2.GaussianBlur(den[lev].astype(np.float64), (ks, ks), s,
+                             borderType=cv2.BORDER_REFLECT)
         if est is not None:
             h, w = num[lev].shape
             up = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR)

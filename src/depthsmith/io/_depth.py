@@ -217,6 +217,17 @@ def read_depth(path, *, scale=None, format=None) -> np.ndarray:  # noqa: A002
         Missing, unreadable or corrupt file.
     UnsupportedFormatError
         Unknown extension (the message lists the known ones).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> from depthsmith.io import read_depth, write_depth
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "d.png"
+    >>> _ = write_depth(f, np.array([[1.5, 0.0], [2.0, 4.25]], np.float32), scale=256)
+    >>> read_depth(f, scale=256)  # 16-bit PNG, 256 per metre as KITTI; 0 is unknown
+    array([[1.5 ,  nan],
+           [2.  , 4.25]], dtype=float32)
     """
     p = Path(path)
     ext = _format_of(p, format)

@@ -226,6 +226,15 @@ def evaluate(pred, gt, *, valid=None, edge_radius: int | None = None, edge_jump:
     ssim, psnr`` and ``n`` (scored pixels). With ``edge_radius`` also ``rmse_edge`` and
     ``mae_edge`` over :func:`edge_band`. ``inverse_unit`` scales iRMSE/iMAE (1000 for metres
     to 1/km). Relative metrics use only pixels with gt > 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from depthsmith.metrics import evaluate
+    >>> gt = np.full((4, 4), 2.0, np.float32)
+    >>> m = evaluate(gt + 0.5, gt)
+    >>> round(m["rmse"], 3), round(m["absrel"], 3), m["n"]
+    (0.5, 0.25, 16)
     """
     p, g, m = _pair(pred, gt, valid)
     out = {}
