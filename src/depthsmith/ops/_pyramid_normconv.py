@@ -18,15 +18,16 @@ depth edges is in :mod:`._range_refit`, the shared plane solve in :mod:`._plane_
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numba as nb
 import numpy as np
 
 from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
-from ._plane_fit import _DET_EPS, _gauss_taps, _plane0, _sigma_pair
+from ._fused_plane import _fused_plane
+from ._plane_fit import _DET_EPS, _gauss_taps, _sigma_pair
 from ._push_pull import push_pull_fill
-from ._range_refit import _refit_pixel
 
 __all__ = ["multiscale_normconv", "put_samples", "halve_sums"]
 
@@ -106,14 +107,7 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
        least-squares", Communications in Statistics 6(9), 1977.
     """
     d = check_depth(depth)
-    return _multiscale(d, check_valid(valid, d), guide, confidence, sigma_space, order, ridge,
-                       sigma_color, tau, clamp, radius_factor, levels, coarse_order,
-                       sigma_range, edge_spread)
-
-
-def _multiscale(d, v, guide, confidence, sigma_space, order, ridge, sigma_color, tau, clamp,
-                radius_factor, levels, coarse_order, sigma_range, edge_spread):
-    """:func:`multiscale_normconv` on an already checked depth map and mask."""
+    v = check_valid(valid, d)
     sy, sx = _sigma_pair(sigma_space)
     if sigma_range is not None:
         sr = check_positive(sigma_range, "sigma_range")
@@ -151,6 +145,9 @@ def _multiscale(d, v, guide, confidence, sigma_space, order, ridge, sigma_color,
     if corder not in (0, 1):
         raise InputError(f"coarse_order must be 0 or 1, got {coarse_order!r}")
     binary = confidence is None  # c is the 0/1 mask and dz is 0 off it: c * dz == dz
+    fit = _Fit(levels=levels, ry=ry, rx=rx, sy=sy, sx=sx, order=order, corder=corder,
+               ridge=ridge, clamp=clamp, tau=tau, isc2=isc2, sr=sr, espread=espread,
+               binary=binary)
     h, w = d.shape
     if binary:
         y0, y1, x0, x1 = box
@@ -165,22 +162,41 @@ def _multiscale(d, v, guide, confidence, sigma_space, order, ridge, sigma_color,
         # without color everything runs inside the samples' box grown by the window radius;
         # outside it each pixel takes the nearest box pixel's estimate (edge replication)
         sub, cert_c = _levels(np.ascontiguousarray(dz[sl]), np.ascontiguousarray(c[sl]), None,
-                              binary, levels, ry, rx, sy, sx, order, corder, ridge, clamp, tau,
-                              isc2, sr, espread)
+                              fit)
         out = cv2.copyMakeBorder(sub, sl[0].start, h - sl[0].stop, sl[1].start,
                                  w - sl[1].stop, cv2.BORDER_REPLICATE)
         cert = np.zeros(d.shape, np.float32)
         cert[sl] = cert_c
         return out, cert
-    return _levels(dz, c, g, binary, levels, ry, rx, sy, sx, order, corder, ridge, clamp, tau,
-                   isc2, sr, espread)
+    return _levels(dz, c, g, fit)
 
 
-def _levels(dz, c, g, binary, levels, ry, rx, sy, sx, order, corder, ridge, clamp, tau, isc2,
-            sr, espread):
+@dataclass(frozen=True)
+class _Fit:
+    """The checked settings of one :func:`multiscale_normconv` call (radii in px, inverse
+    squared sigmas ``isc2`` for colour, ``sr`` / ``espread`` for the range refit)."""
+
+    levels: int
+    ry: int
+    rx: int
+    sy: float
+    sx: float
+    order: int
+    corder: int
+    ridge: float
+    clamp: bool
+    tau: float
+    isc2: float
+    sr: float
+    espread: float
+    binary: bool
+
+
+def _levels(dz, c, g, fit: _Fit):
     """The coarser levels, then level 0 where a sample is in reach."""
-    coarse = _coarse(dz if binary else dz * c, c, levels, ry, rx, sy, sx, corder, ridge,
-                     clamp, tau)
+    ry, rx, sy, sx = fit.ry, fit.rx, fit.sy, fit.sx
+    order, ridge, clamp, tau, isc2 = fit.order, fit.ridge, fit.clamp, fit.tau, fit.isc2
+    coarse = _coarse(dz if fit.binary else dz * c, c, fit)
     sl = _support_box(c, ry, rx)
     dzc, cc = dz[sl], c[sl]
     if isc2 > 0.0:
@@ -190,10 +206,10 @@ def _levels(dz, c, g, binary, levels, ry, rx, sy, sx, order, corder, ridge, clam
     elif order == 1 and not clamp:
         cert = np.zeros(dz.shape, np.float32)
         _fused_plane(dz, c, coarse, cert, _box(sl, dz.shape), ry, rx, 1.0 / (sy * sy),
-                     1.0 / (sx * sx), ridge, tau, sr, espread)
+                     1.0 / (sx * sx), ridge, tau, fit.sr, fit.espread)
         return coarse, cert
     else:
-        acc, lo, hi = _separable(dzc, cc, ry, rx, sy, sx, order, clamp, binary)
+        acc, lo, hi = _separable(dzc, cc, ry, rx, sy, sx, order, clamp, fit.binary)
     est, cert_c = _solve(acc, lo, hi, np.ascontiguousarray(coarse[sl]), order, ridge, clamp,
                          tau)
     out = coarse
@@ -261,12 +277,15 @@ def _box(sl, shape):
             xs.indices(shape[1])[1])
 
 
-def _coarse(num, den, levels, ry, rx, sy, sx, order, ridge, clamp, tau):
+def _coarse(num, den, fit: _Fit):
     """Fallback for level 0: the same normalized convolution on 2x, 4x, ... coarser grids
     of pushed-down (certainty x value, certainty) sums (2 x 2 binning), each coarser level
-    filling where the finer one lacks certainty; an order-0 push-pull below the coarsest."""
+    filling where the finer one lacks certainty; an order-0 push-pull below the coarsest
+    (fitted with ``fit.corder``)."""
+    ry, rx, sy, sx, order = fit.ry, fit.rx, fit.sy, fit.sx, fit.corder
+    ridge, clamp, tau = fit.ridge, fit.clamp, fit.tau
     nums, dens, vals = [num], [den], [None]
-    for _ in range(levels):
+    for _ in range(fit.levels):
         hh, ww = nums[-1].shape
         if min(hh, ww) < _MIN_SIDE_RADII * max(ry, rx):
             break
@@ -452,147 +471,3 @@ def _solve(acc, lo, hi, coarse, order, ridge, clamp, tau):
             a = min(s0 / tau, 1.0)
             out[y, x] = a * c0 + (1.0 - a) * coarse[y, x]
     return out, cert
-
-
-@nb.njit(cache=True, fastmath=True)
-def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, ridge, tau, sr,
-                 spread):
-    """In place on ``out_full`` (holding the coarser estimate) and ``cert_full``, inside
-    ``box`` = (y0, y1, x0, x1): an order-1 level without color or clamp in one pass: the
-    separable moments of :func:`_separable` (the horizontal pass scattered from the samples
-    into a ring buffer of the rows under the window, the vertical pass row by row with rows
-    holding no sample skipped), the solve of :func:`_solve`, and, with
-    ``sr > 0``, the range-weighted refit of :func:`_refit_pixel` where the window's weighted
-    sample standard deviation exceeds ``spread`` times its weighted mean."""
-    y0, y1, x0, x1 = box
-    dz = dz_full[y0:y1, x0:x1]
-    c = c_full[y0:y1, x0:x1]
-    out = out_full[y0:y1, x0:x1]
-    cert = cert_full[y0:y1, x0:x1]
-    h = y1 - y0
-    w = x1 - x0
-    gy = _gauss_taps(ry, isy2).astype(np.float32)
-    gx = _gauss_taps(rx, isx2).astype(np.float32)
-    nh = 6 if sr > 0.0 else 5
-    # the samples row by row (CSR): the horizontal pass and the refit visit only them
-    row_ptr = np.zeros(h + 1, np.int64)
-    for y in range(h):
-        n = 0
-        for x in range(w):
-            if c[y, x] > 0.0:
-                n += 1
-        row_ptr[y + 1] = row_ptr[y] + n
-    cols = np.empty(row_ptr[h], np.int64)
-    for y in range(h):
-        k = row_ptr[y]
-        for x in range(w):
-            if c[y, x] > 0.0:
-                cols[k] = x
-                k += 1
-    # horizontal moments of the 2 ry + 1 rows under the window, in a ring buffer:
-    # c g t^{0,1,2}, c d g t^{0,1}[, c d^2 g] with t the sample column relative to the target
-    nr = 2 * ry + 1
-    hm = np.zeros((nr, nh, w), np.float32)
-    a = np.empty((nh + 4, w), np.float32)
-    sp2 = spread * spread
-    ptr = np.empty(nr, np.int64)
-    done = 0  # rows [0, done) have had their horizontal pass
-    for y in range(h):
-        while done < min(h, y + ry + 1):
-            hr = hm[done % nr]
-            hr[:] = 0.0
-            for j in range(row_ptr[done], row_ptr[done + 1]):
-                x = cols[j]
-                ck = c[done, x]
-                dv = dz[done, x]
-                for xx in range(max(0, x - rx), min(w, x + rx + 1)):
-                    t = np.float32(x - xx)
-                    wt = ck * gx[xx - x + rx]
-                    wtt = wt * t
-                    hr[0, xx] += wt
-                    hr[1, xx] += wtt
-                    hr[2, xx] += wtt * t
-                    hr[3, xx] += wt * dv
-                    hr[4, xx] += wtt * dv
-                    if nh == 6:
-                        hr[5, xx] += wt * dv * dv
-            done += 1
-        a[:] = 0.0
-        for k in range(nr):
-            ptr[k] = row_ptr[min(max(y - ry + k, 0), h)]
-        a0, a1, a2, a3, a4, a5, a6, a7, a8, a9 = (a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-                                                  a[7], a[8], a[nh + 3])
-        # rows y + q and y - q together (the Gaussian taps are even, the moments' q, q^2
-        # factors odd / even): half the accumulator traffic where both hold samples
-        for q in range(ry + 1):
-            yp = y + q
-            ym = y - q
-            okp = yp < h and row_ptr[yp + 1] > row_ptr[yp]
-            okm = q > 0 and ym >= 0 and row_ptr[ym + 1] > row_ptr[ym]
-            g0 = gy[q + ry]
-            g1 = g0 * np.float32(q)
-            g2 = g1 * np.float32(q)
-            if okp and okm:
-                p = hm[yp % nr]
-                m = hm[ym % nr]
-                p0, p1, p2, p3, p4 = p[0], p[1], p[2], p[3], p[4]
-                m0, m1, m2, m3, m4 = m[0], m[1], m[2], m[3], m[4]
-                for x in range(w):
-                    s0 = p0[x] + m0[x]
-                    s1 = p1[x] + m1[x]
-                    s3 = p3[x] + m3[x]
-                    a0[x] += g0 * s0
-                    a1[x] += g0 * s3
-                    a2[x] += g0 * s1
-                    a3[x] += g1 * (p0[x] - m0[x])
-                    a4[x] += g0 * (p2[x] + m2[x])
-                    a5[x] += g1 * (p1[x] - m1[x])
-                    a6[x] += g2 * s0
-                    a7[x] += g0 * (p4[x] + m4[x])
-                    a8[x] += g1 * (p3[x] - m3[x])
-                if nh == 6:
-                    p5 = p[5]
-                    m5 = m[5]
-                    for x in range(w):
-                        a9[x] += g0 * (p5[x] + m5[x])
-                continue
-            if okp:
-                hr = hm[yp % nr]
-            elif okm:
-                hr = hm[ym % nr]
-                g1 = -g1
-            else:
-                continue
-            h0, h1, h2, h3, h4 = hr[0], hr[1], hr[2], hr[3], hr[4]
-            for x in range(w):
-                a0[x] += g0 * h0[x]
-                a1[x] += g0 * h3[x]
-                a2[x] += g0 * h1[x]
-                a3[x] += g1 * h0[x]
-                a4[x] += g0 * h2[x]
-                a5[x] += g1 * h1[x]
-                a6[x] += g2 * h0[x]
-                a7[x] += g0 * h4[x]
-                a8[x] += g1 * h3[x]
-            if nh == 6:
-                h5 = hr[5]
-                for x in range(w):
-                    a9[x] += g0 * h5[x]
-        for x in range(w):
-            s0 = np.float64(a[0, x])
-            if s0 <= 1e-6:
-                continue  # out keeps the coarser estimate
-            cert[y, x] = s0
-            b0 = np.float64(a[1, x])
-            c0 = _plane0(s0, a[2, x], a[3, x], a[4, x], a[5, x], a[6, x], b0, a[7, x],
-                         a[8, x], ridge)
-            al = min(s0 / tau, 1.0)
-            e = al * c0 + (1.0 - al) * out[y, x]
-            if nh == 6:
-                mu = b0 / s0
-                if a[9, x] / s0 - mu * mu > sp2 * mu * mu:
-                    e = _refit_pixel(e, dz, c, row_ptr, cols, ptr, y, x, ry, rx, gy, gx,
-                                     sr, ridge)
-            out[y, x] = e
-
-
