@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from depthsmith.bench._core import machine
-from depthsmith.bench._refine_tasks import refine_degrade
+from depthsmith.degrade import refine_degrade
 from depthsmith.io import read_depth, read_image
 from depthsmith.ops import joint_bilateral_lattice
 from depthsmith.refine import joint_bilateral, lattice_sigma

@@ -8,6 +8,7 @@ metrics   RMSE, MAE, AbsRel, iRMSE, delta, bad-N, SSIM, PSNR, ``evaluate``
 ops       shared primitives (normalized convolution, filters, solvers)
 fill, refine, complete, upsample   the tasks
 bench     the benchmark runner of ``BENCHMARKS.md``
+degrade   the degradation models of the benchmarks (ground truth -> benchmark inputs)
 """
 
 from importlib import import_module
@@ -15,7 +16,8 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _SUBPACKAGES = (
-    "io", "datasets", "metrics", "ops", "bench", "fill", "refine", "complete", "upsample",
+    "io", "datasets", "metrics", "ops", "bench", "degrade", "fill", "refine", "complete",
+    "upsample",
 )
 __all__ = ["__version__", *_SUBPACKAGES]
 

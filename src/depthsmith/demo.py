@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from .bench._fill_tasks import occlusion_mask
+from .degrade import occlusion_mask, refine_degrade
 from .io import colorize, error_map, read_depth, read_image, save_panel, write_depth
 from .ops import nearest_fill
 
@@ -35,7 +35,6 @@ def _timed(fn, *args, **kw):
 def _steps(gt, valid, rgb, right):
     """Yield (title, input, ours, baseline name, baseline, scored mask, ms)."""
     from . import complete, fill, refine, upsample
-    from .bench._refine_tasks import refine_degrade
 
     occ = occlusion_mask(gt, right)
     d_in = np.where(valid & ~occ, gt, np.nan).astype(np.float32)

@@ -1,46 +1,15 @@
-"""COMPLETE-KITTI and COMPLETE-SAMPLES of BENCHMARKS.md."""
+"""COMPLETE-KITTI and COMPLETE-SAMPLES of BENCHMARKS.md (inputs: :mod:`depthsmith.degrade`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..datasets import load, scenes
+from ..degrade import kitti_inputs, sample_inputs
 from ._core import Case, Method, Task
 from ._peers import fill_griddata, fill_nearest
 
-__all__ = ["COMPLETE_KITTI", "COMPLETE_SAMPLES", "kitti_inputs", "sample_inputs",
-           "complete_methods"]
-
-KITTI_GROUPS = ("random", "lines")
-SAMPLE_GROUPS = ("uniform", "gradient", "uniform+gradient", "grid")
-
-
-def kitti_inputs(gt, *, seed: int = 0) -> dict:
-    """The two input patterns of COMPLETE-KITTI as boolean masks.
-
-    ``random``: ``round(0.25 * #valid)`` of G's valid pixels chosen without replacement by
-    ``numpy.random.default_rng(seed).choice`` over the valid pixels in row-major order;
-    ``lines``: G's valid pixels on rows with ``y % 4 == 0``.
-    """
-    g = np.nan_to_num(np.asarray(gt, np.float64), nan=0.0)
-    v = g > 0
-    idx = np.flatnonzero(v)
-    pick = np.random.default_rng(seed).choice(idx.size, int(round(0.25 * idx.size)),
-                                              replace=False)
-    rnd = np.zeros(v.size, bool)
-    rnd[idx[pick]] = True
-    lines = v & (np.arange(v.shape[0])[:, None] % 4 == 0)
-    return {"random": rnd.reshape(v.shape), "lines": lines}
-
-
-def sample_inputs(disp, valid, rgb) -> dict:
-    """The four COMPLETE-SAMPLES schemes (budget n = 1 % of H W) as boolean masks."""
-    from ..complete import sample
-
-    n = int(round(0.01 * disp.size))
-    return {s: sample(np.where(valid, disp, np.nan), n, s, rgb, valid=valid, rng=0)
-            for s in SAMPLE_GROUPS}
-
+__all__ = ["COMPLETE_KITTI", "COMPLETE_SAMPLES", "complete_methods"]
 
 def _kitti_cases(root):
     for f in scenes("kitti_depth", root):

@@ -1,61 +1,19 @@
-"""FILL-OCC and FILL-HOLES of BENCHMARKS.md."""
+"""FILL-OCC and FILL-HOLES of BENCHMARKS.md (their masks: :mod:`depthsmith.degrade`)."""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from numba import njit
 
 from ..datasets import load, scenes
+from ..degrade import occlusion_mask, sensor_hole_mask
 from ..io import read_depth
 from ..ops import nearest_fill
 from ._core import Case, Method, Task
 from ._peers import fill_biharmonic, fill_cv2_ns, fill_cv2_telea, fill_griddata, fill_nearest
 
-__all__ = ["FILL_OCC", "FILL_HOLES", "occlusion_mask", "sensor_hole_mask", "fill_methods",
-           "fill_seed_rings", "fill_levin_direct", "fill_scanline_background"]
-
-
-def occlusion_mask(disp, disp_right) -> np.ndarray:
-    """Left-view pixels not visible in the right view (BENCHMARKS.md FILL-OCC).
-
-    (y, x) is occluded when x - round(D) < 0, or Dr[y, x - round(D)] == 0 (unknown), or
-    |D - Dr[y, x - round(D)]| > 1. ``disp``/``disp_right`` in px, NaN or 0 = unknown.
-    """
-    d = np.nan_to_num(np.asarray(disp, np.float64), nan=0.0)
-    dr = np.nan_to_num(np.asarray(disp_right, np.float64), nan=0.0)
-    h, w = d.shape
-    xs = np.arange(w)[None, :] - np.rint(d).astype(np.int64)
-    out = xs < 0
-    xc = np.clip(xs, 0, w - 1)
-    target = dr[np.arange(h)[:, None], xc]
-    return out | (target == 0) | (np.abs(d - target) > 1)
-
-
-def sensor_hole_mask(shape, kinect_raw, *, n_discs=40, radius=(3, 15), seed=0, border=16):
-    """Kinect-style dropouts united with random discs (BENCHMARKS.md FILL-HOLES).
-
-    The interior zero pixels (``border`` px excluded) of the NYU raw depth, resized to
-    ``shape`` with nearest neighbour, united with ``n_discs`` discs whose radius, centre row
-    and centre column are drawn as three vectors, in that order, from
-    ``numpy.random.default_rng(seed)``, each uniform (radius in ``radius``, centres over
-    the image).
-    """
-    h, w = shape
-    raw = np.nan_to_num(np.asarray(kinect_raw, np.float64), nan=0.0)
-    holes = raw == 0
-    interior = np.zeros_like(holes)
-    interior[border:-border, border:-border] = True
-    holes &= interior
-    m = cv2.resize(holes.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
-    rng = np.random.default_rng(seed)
-    r = rng.uniform(radius[0], radius[1], n_discs)
-    cy = rng.uniform(0, h, n_discs)
-    cx = rng.uniform(0, w, n_discs)
-    yy, xx = np.mgrid[0:h, 0:w]
-    for ri, yi, xi in zip(r, cy, cx, strict=True):
-        m |= (yy - yi) ** 2 + (xx - xi) ** 2 <= ri * ri
-    return m
+__all__ = ["FILL_OCC", "FILL_HOLES", "fill_methods", "fill_seed_rings", "fill_levin_direct",
+           "fill_scanline_background"]
 
 
 def _score(pred, case) -> dict:

@@ -1,5 +1,7 @@
 """REFINE of BENCHMARKS.md: RGB-guided refinement of a blotchy, blurred, noisy depth.
 
+The degradation is :func:`depthsmith.degrade.refine_degrade`.
+
 Peers are OpenCV ximgproc's edge-aware filters (what a user would reach for) and, when kornia
 and torch import, kornia's ``joint_bilateral_blur``. Peer parameters are documented on each
 wrapper; each is the best of a small sweep on cones, teddy, art and aloe (JBF d=9: sigmaColor
@@ -14,31 +16,11 @@ import cv2
 import numpy as np
 
 from ..datasets import load, scenes
+from ..degrade import refine_degrade
 from ..metrics import edge_band
-from ..ops import nearest_fill
 from ._core import Case, Method, Task
 
-__all__ = ["REFINE", "refine_degrade", "refine_methods"]
-
-
-def refine_degrade(disp, valid, *, seed: int = 0) -> np.ndarray:
-    """The REFINE degradation of a GT disparity (BENCHMARKS.md).
-
-    Unknown pixels are first given their nearest valid value; then area-downsample x4
-    (``cv2.INTER_AREA``, size ``(W // 4, H // 4)``), bicubic upsample back to H x W
-    (``cv2.INTER_CUBIC``), Gaussian blur sigma = 2 px (``cv2.GaussianBlur``, kernel from
-    sigma, default border), plus i.i.d. Gaussian noise of sigma ``0.02 * (max - min)`` of the
-    GT over ``valid`` drawn from ``numpy.random.default_rng(seed).normal``. float32 result.
-    """
-    d = nearest_fill(disp, valid=valid).astype(np.float32)
-    h, w = d.shape
-    lo = cv2.resize(d, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
-    up = cv2.resize(lo, (w, h), interpolation=cv2.INTER_CUBIC)
-    bl = cv2.GaussianBlur(up, (0, 0), 2.0)
-    vals = np.asarray(disp, np.float64)[valid]
-    sigma = 0.02 * (vals.max() - vals.min())
-    noise = np.random.default_rng(seed).normal(0.0, sigma, (h, w))
-    return (bl.astype(np.float64) + noise).astype(np.float32)
+__all__ = ["REFINE", "refine_methods"]
 
 
 def _cases(root):

@@ -1,4 +1,7 @@
-"""SR-MIDDLEBURY of BENCHMARKS.md (depth super-resolution x4, x8, x16), and its seed subset."""
+"""SR-MIDDLEBURY of BENCHMARKS.md (depth super-resolution x4, x8, x16), and its seed subset.
+
+The degradation is :func:`depthsmith.degrade.sr_degrade`.
+"""
 
 from __future__ import annotations
 
@@ -6,34 +9,17 @@ import cv2
 import numpy as np
 
 from ..datasets import load, scenes
-from ..ops import nearest_fill
+from ..degrade import sr_degrade
 from ._core import Case, Method, Task
 
-__all__ = ["SR_MIDDLEBURY", "SR_MIDDLEBURY_SEED", "SEED_SCENES", "FACTORS", "sr_degrade",
-           "sr_methods", "PEER_GF", "PEER_JBF"]
+__all__ = ["SR_MIDDLEBURY", "SR_MIDDLEBURY_SEED", "SEED_SCENES", "FACTORS", "sr_methods",
+           "PEER_GF", "PEER_JBF"]
 
 FACTORS = (4, 8, 16)
 SEED_SCENES = ("cones", "teddy", "tsukuba", "venus")
 # peer settings, chosen once (not tuned per factor or scene)
 PEER_GF = {"radius": 8, "eps": (0.01 * 255) ** 2}  # cv2.ximgproc.guidedFilter, uint8 guide
 PEER_JBF = {"d": 9, "sigmaColor": 25.0, "sigmaSpace": 9.0}  # jointBilateralFilter
-
-
-def sr_degrade(png, valid, rgb, factor):
-    """The SR-MIDDLEBURY input: (low-res, guide, ground truth, scored mask), PNG units.
-
-    Unknown pixels are filled by their nearest valid value, H and W are cropped down to
-    multiples of ``factor`` and the crop is downsampled by ``cv2.resize`` with
-    ``INTER_CUBIC``; the guide, truth and mask are the crop at full resolution.
-    """
-    d = np.where(valid, png, np.nan).astype(np.float32)
-    filled = nearest_fill(d, valid=valid)
-    h, w = png.shape
-    H, W = h // factor * factor, w // factor * factor
-    lr = cv2.resize(np.ascontiguousarray(filled[:H, :W]), (W // factor, H // factor),
-                    interpolation=cv2.INTER_CUBIC)
-    return (lr.astype(np.float32), np.ascontiguousarray(rgb[:H, :W]),
-            np.ascontiguousarray(png[:H, :W]), np.ascontiguousarray(valid[:H, :W]))
 
 
 def _cases(root, only=None):
@@ -93,9 +79,9 @@ def sr_methods() -> list[Method]:
     """Our guided methods (nearest/bicubic are the peers' exact cv2 calls), then peers."""
     from .. import upsample
 
-    ours = [Method(n, _ours(fn), "ours", note="auto (default)" if n == upsample.auto_method(
-        8, True) else "") for n, fn in upsample.METHODS.items() if n not in ("nearest",
-                                                                            "bicubic")]
+    # nearest and bicubic are the peers' exact cv2 calls: run once, as peers
+    ours = [Method(n, _ours(fn), "ours", note="default" if n == "auto" else "")
+            for n, fn in upsample.METHODS.items() if n not in ("nearest", "bicubic")]
     peers = [
         Method("nearest", peer_nearest),
         Method("bicubic", peer_bicubic),
