@@ -306,16 +306,16 @@ def test_cli_upsample(tmp_path, rng):
 
     d, src, gp = _files(tmp_path, rng)
     out = tmp_path / "hr.npy"
-    r = CliRunner().invoke(main, ["upsample", str(src), "--scale", "4", "--guide", str(gp),
+    r = CliRunner().invoke(main, ["upsample", str(src), "--factor", "4", "--guide", str(gp),
                                   "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert "(optimize)" in r.output
     hr = read_depth(out)
     assert hr.shape == (40, 48) and np.isfinite(hr).all()
     # refuses to overwrite without --overwrite, accepts with it
-    r = CliRunner().invoke(main, ["upsample", str(src), "--scale", "4", "-o", str(out)])
+    r = CliRunner().invoke(main, ["upsample", str(src), "--factor", "4", "-o", str(out)])
     assert r.exit_code == 1 and "Traceback" not in r.output
-    r = CliRunner().invoke(main, ["upsample", str(src), "--scale", "4", "-o", str(out),
+    r = CliRunner().invoke(main, ["upsample", str(src), "--factor", "4", "-o", str(out),
                                   "--overwrite", "--method", "bicubic"])
     assert r.exit_code == 0, r.output
     np.testing.assert_array_equal(read_depth(out), cv2.resize(d, (48, 40),
@@ -325,7 +325,7 @@ def test_cli_upsample(tmp_path, rng):
 def test_cli_upsample_errors(tmp_path, rng):
     _, src, gp = _files(tmp_path, rng, gshape=(30, 36))
     out = tmp_path / "hr.npy"
-    r = CliRunner().invoke(main, ["upsample", str(src), "--scale", "4", "--guide", str(gp),
+    r = CliRunner().invoke(main, ["upsample", str(src), "--factor", "4", "--guide", str(gp),
                                   "-o", str(out)])
     assert r.exit_code == 1
     assert "does not match the output size" in r.output and "Traceback" not in r.output
@@ -336,7 +336,7 @@ def test_cli_upsample_errors(tmp_path, rng):
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(main, ["upsample", str(src), "-o", str(tmp_path / "x.npy")])
     assert r.exit_code == 2
-    r = CliRunner().invoke(main, ["upsample", str(src), "--scale", "4", "--method", "jbu",
+    r = CliRunner().invoke(main, ["upsample", str(src), "--factor", "4", "--method", "jbu",
                                   "-o", str(tmp_path / "x.npy")])
     assert r.exit_code == 2 and "needs --guide" in r.output
     r = CliRunner().invoke(main, ["upsample", str(src), "--size", "bad", "-o",

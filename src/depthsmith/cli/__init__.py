@@ -1,10 +1,11 @@
-"""The ``depthsmith`` command line: a thin click group over the library.
+"""The ``depthsmith`` command line: a thin, lazy click group over the library.
 
-Each command lives in its own module and registers itself on :data:`main`; errors from the
-library become one line on stderr with exit code 1, usage errors exit 2.
+Each command lives in its own module, listed in :data:`._common.COMMANDS` and imported only
+when it runs (or shows its own help), so ``depthsmith --help`` imports no task package.
+Errors from the library become one line on stderr with exit code 1, usage errors exit 2.
+Results go to stdout, status and progress lines to stderr.
 """
 
-from . import _basic, _bench, _complete, _fill, _refine, _upsample  # noqa: F401,E402  (register commands)
 from ._common import main
 
 __all__ = ["main"]

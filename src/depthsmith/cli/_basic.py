@@ -7,10 +7,10 @@ import json
 import click
 import numpy as np
 
-from ._common import guarded, main, overwrite_option, read_depth_arg, scale_option
+from ._common import guarded, overwrite_option, read_depth_arg, scale_option, status
 
 
-@main.command()
+@click.command("info")
 @click.argument("file", type=click.Path(dir_okay=False))
 @scale_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
@@ -34,7 +34,7 @@ def info(file, scale, as_json):
         click.echo(f"range {out['min']:.6g} .. {out['max']:.6g}, median {out['median']:.6g}")
 
 
-@main.command("eval")
+@click.command("eval")
 @click.argument("pred", type=click.Path(dir_okay=False))
 @click.argument("gt", type=click.Path(dir_okay=False))
 @scale_option
@@ -62,7 +62,7 @@ def eval_(pred, gt, scale, gt_scale, edge_radius, inverse_unit, as_json):
             click.echo(f"{k:10s} {v:.6g}")
 
 
-@main.command()
+@click.command("colorize")
 @click.argument("src", type=click.Path(dir_okay=False))
 @click.argument("out", type=click.Path(dir_okay=False))
 @scale_option
@@ -78,4 +78,4 @@ def colorize(src, out, scale, cmap, invert, overwrite):
     d = read_depth_arg(src, scale, "SRC")
     check_output(out, overwrite=overwrite, inputs=[src])
     write_image(out, _colorize(d, cmap=cmap, invert=invert))
-    click.echo(out)
+    status(f"wrote {out}")

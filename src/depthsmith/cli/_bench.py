@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ._common import guarded, main
+from ._common import guarded, status
 
 
-@main.command()
+@click.command("bench")
 @click.argument("tasks", nargs=-1, required=True)
 @click.option("--data", type=click.Path(file_okay=False), default=None,
               help="Benchmark data folder (default: $DEPTHSMITH_DATA or ../shared/data).")
@@ -39,7 +39,7 @@ def bench(tasks, data, scenes, methods, json_path, docs_path, repeat, verbose):
     for i, task in enumerate(selected):
         report = run(task, root, scenes=scenes.split(",") if scenes else None,
                      methods=methods.split(",") if methods else None, repeat=repeat,
-                     log=(lambda s: click.echo(s, err=True)) if verbose else None)
+                     log=status if verbose else None)
         click.echo(report.markdown())
         jp = json_path
         if jp and len(selected) > 1:

@@ -4,34 +4,36 @@ from __future__ import annotations
 
 import click
 
+from ..fill import METHODS, fill_holes
 from ._common import (
     guarded,
-    main,
     output_option,
     overwrite_option,
     read_depth_arg,
     read_guide_arg,
     scale_option,
+    status,
     write_output,
 )
+from ._methods import TaskMethods, method_options
 
-_METHODS = ("auto", "guided", "normconv", "colorization", "background")
+TASK = TaskMethods("fill", METHODS, fill_holes)
 
 
-@main.command("fill")
+@method_options(TASK)
+@click.command("fill")
 @click.argument("depth", type=click.Path(dir_okay=False))
 @click.option("--guide", type=click.Path(dir_okay=False), default=None,
               help="Registered color image (same size as DEPTH); strongly recommended.")
 @output_option
-@click.option("--method", type=click.Choice(_METHODS), default="auto", show_default=True,
-              help="Fill method (auto: color-guided propagation).")
+@TASK.method_option("Fill method (auto: color-guided propagation).")
 @scale_option
 @click.option("--max-hole", type=click.FloatRange(0), default=None,
               help="Leave invalid (0 / NaN) where the nearest valid pixel is farther than "
                    "this many px.")
 @click.option("--occlusion", is_flag=True,
               help="The holes are stereo occlusions: fill from the background side "
-                   "(auto, guided).")
+                   "(methods that cannot refuse it).")
 @click.option("--disparity", is_flag=True,
               help="Values are disparities (larger = nearer); used with --occlusion and by "
                    "the background method.")
@@ -40,27 +42,29 @@ _METHODS = ("auto", "guided", "normconv", "colorization", "background")
 @overwrite_option
 @guarded
 def fill_cmd(depth, guide, output, method, scale, max_hole, occlusion, disparity, preview,
-             overwrite):
-    """Fill the holes (0, NaN, inf) of DEPTH and write the dense map to -o OUT."""
+             overwrite, params):
+    """Fill the holes (0, NaN, inf) of DEPTH and write the dense map to -o OUT.
+
+    The method options after --overwrite come from the methods' parameters; each applies
+    to the methods listed in its help (auto passes them on to guided).
+    """
     import numpy as np
 
-    from ..fill import fill_holes
-
+    params = TASK.resolve(method, params)
     d = read_depth_arg(depth, scale, "DEPTH")
-    g = read_guide_arg(guide, d.shape) if guide else None
+    g = read_guide_arg(guide, d.shape)
     inputs = [depth] + ([guide] if guide else [])
     if preview:
         from ..io import check_output
 
         check_output(preview, overwrite=overwrite, inputs=inputs + [output])
     out = fill_holes(d, g, method=method, max_hole=max_hole, occlusion=occlusion,
-                     disparity=disparity)
-    png = output.lower().endswith(".png")
-    write_output(output, out, scale=scale if png else None, overwrite=overwrite, inputs=inputs)
+                     disparity=disparity, **params)
+    write_output(output, out, scale=scale, overwrite=overwrite, inputs=inputs)
     n_holes = int((~(np.isfinite(d) & (d > 0))).sum())
     left = int((~np.isfinite(out)).sum())
-    click.echo(f"{output}: filled {n_holes - left} of {n_holes} invalid pixels ({method})"
-               + (f", {left} left beyond --max-hole" if left else ""))
+    status(f"{output}: filled {n_holes - left} of {n_holes} invalid pixels ({method})"
+           + (f", {left} left beyond --max-hole" if left else ""))
     if preview:
         from ..io import colorize, save_panel
 
@@ -70,4 +74,4 @@ def fill_cmd(depth, guide, output, method, scale, max_hole, occlusion, disparity
             colorize(d, vmin=lo, vmax=hi), colorize(out, vmin=lo, vmax=hi)]
         titles = (["guide"] if len(imgs) == 3 else []) + ["input", f"filled ({method})"]
         save_panel(preview, imgs, titles)
-        click.echo(preview)
+        status(f"wrote {preview}")
