@@ -28,10 +28,11 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from depthsmith.bench._core import machine
-from depthsmith.bench._fill_tasks import FILL_HOLES
+from depthsmith.bench import TASKS, machine
 from depthsmith.datasets import load, require_data_root, scenes
 from depthsmith.ops import colorization_fill
+
+FILL_HOLES = TASKS["FILL-HOLES"]
 
 
 def best_time(fn, repeat):

@@ -26,11 +26,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from depthsmith.bench._core import machine
+from depthsmith.bench import TASKS, machine
 from depthsmith.degrade import refine_degrade
 from depthsmith.io import read_depth, read_image
 from depthsmith.ops import joint_bilateral_lattice
 from depthsmith.refine import joint_bilateral, lattice_sigma
+
+REFINE = TASKS["REFINE"]
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "cones"
 R, SS, SC = 12, 12.5, 20.0
@@ -99,7 +101,6 @@ def speed_table(repeat):
 
 
 def refine_table():
-    from depthsmith.bench._refine_tasks import REFINE
     from depthsmith.datasets import data_root
 
     root = data_root()

@@ -34,18 +34,18 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from depthsmith.bench._complete_tasks import COMPLETE_KITTI, _kitti_score
-from depthsmith.bench._core import machine
-from depthsmith.bench._peers import fill_griddata
+from depthsmith.bench import TASKS, fill_griddata, machine
 from depthsmith.complete import choose_params, complete, guided, normconv
 from depthsmith.datasets import require_data_root
+
+COMPLETE_KITTI = TASKS["COMPLETE-KITTI"]
 
 SIGMAS = [(1.0, 2.0), (1.2, 2.5), (1.2, 3.0), (1.6, 1.6), (1.6, 2.5), (2.0, 2.0), (2.0, 3.0),
           (2.5, 2.5)]
 
 
 def _rmse_mae(pred, case):
-    s = _kitti_score(np.asarray(pred, np.float32), case)
+    s = COMPLETE_KITTI.score(np.asarray(pred, np.float32), case)
     return s["rmse"], s["mae"]
 
 

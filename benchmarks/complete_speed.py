@@ -17,10 +17,11 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from depthsmith.bench._complete_tasks import COMPLETE_KITTI, _kitti_score
-from depthsmith.bench._core import machine
+from depthsmith.bench import TASKS, machine
 from depthsmith.complete import complete, morphological
 from depthsmith.datasets import require_data_root
+
+COMPLETE_KITTI = TASKS["COMPLETE-KITTI"]
 
 
 def main() -> None:
@@ -41,8 +42,8 @@ def main() -> None:
         ours = complete(d, g, valid=v, **params)
         peer = morphological(d, valid=v, preset="paper")
         q = quality.setdefault(case.group, {"ours": [], "peer": []})
-        q["ours"].append(_kitti_score(ours, case))
-        q["peer"].append(_kitti_score(peer, case))
+        q["ours"].append(COMPLETE_KITTI.score(ours, case))
+        q["peer"].append(COMPLETE_KITTI.score(peer, case))
         for _ in range(args.rounds):
             t0 = time.perf_counter()
             morphological(d, valid=v, preset="paper")

@@ -14,12 +14,14 @@ import argparse
 
 import numpy as np
 
-from depthsmith.bench._fill_tasks import FILL_HOLES, FILL_OCC
-from depthsmith.bench._peers import fill_cv2_ns
+from depthsmith.bench import TASKS, fill_cv2_ns
 from depthsmith.datasets import require_data_root
 from depthsmith.fill import fill_holes
 from depthsmith.io import colorize, save_panel
 from depthsmith.ops import colorization_fill
+
+FILL_OCC = TASKS["FILL-OCC"]
+FILL_HOLES = TASKS["FILL-HOLES"]
 
 
 def main():

@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 import cv2
 import numpy as np
 
-from depthsmith.bench._core import machine
+from depthsmith.bench import machine
 from depthsmith.datasets import load, require_data_root
 from depthsmith.ops import nearest_fill
 

@@ -29,8 +29,7 @@ def bench(tasks, data, scenes, methods, json_path, docs_path, repeat, verbose):
     """
     from pathlib import Path
 
-    from ..bench import TASKS, get_task, run
-    from ..bench._core import write_outputs
+    from ..bench import TASKS, get_task, run, write_outputs
     from ..datasets import data_root, require_data_root
 
     root = Path(data) if data else (data_root() or require_data_root())

@@ -74,8 +74,10 @@ def _odd(value, name, *, allow_zero=False) -> int:
 
 
 def morphological(depth, guide=None, *, valid=None, preset: str = "paper",
-                  max_depth: float | None = None, dilation_kernel=None, closing_size=None,
-                  small_fill_size=None, large_fill_size=None, median_size=None, blur=None,
+                  max_depth: float | None = None, dilation_kernel=None,
+                  closing_size: int | None = None, small_fill_size: int | None = None,
+                  large_fill_size: int | None = None, median_size: int | None = None,
+                  blur: str | None = None,
                   extrapolate_top: bool = True, bilateral_sigma_color: float = 1.5,
                   bilateral_sigma_space: float = 2.0):
     """Dense depth from sparse depth by morphology on inverted depth (IP_Basic style).

@@ -124,7 +124,7 @@ def _compose(d, valid, s1, c1, s2, c2, slope, blend, radius, max_slope):
 
 
 def guided(depth, guide=None, *, valid=None, occlusion: bool = False, disparity: bool = False,
-           prefer=None, color_weight: float = 4.0, seed_color_weight: float = 1.0,
+           prefer: str | None = None, color_weight: float = 4.0, seed_color_weight: float = 1.0,
            blend: float | None = None, slope: float = 1.0, layer_tol: float = 0.05,
            far_tol: float = 0.02, guide_sigma: float = 0.7):
     """Fill holes by color-guided propagation from the hole border.
@@ -163,8 +163,8 @@ def guided(depth, guide=None, *, valid=None, occlusion: bool = False, disparity:
         The holes are stereo occlusions: the hidden surface is the background, so
         ``prefer`` defaults to ``"far"``.
     prefer : {None, "far", "near"}
-        Side to fill from at depth discontinuities (see above); default ``"far"`` with
-        ``occlusion=True``, else None.
+        Side to fill from at depth discontinuities ("far": the background, "near"); default
+        ``"far"`` with ``occlusion=True``, else None (no side preferred).
     disparity : bool
         True when ``depth`` holds disparities (larger = nearer); only used by ``prefer``.
     color_weight, seed_color_weight, blend, slope, layer_tol, far_tol, guide_sigma : float
