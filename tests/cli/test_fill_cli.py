@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from depthsmith.cli import main
 from depthsmith.io import read_depth, write_depth, write_image
 
-from .conftest import SAMPLE
+from ..conftest import SAMPLE
 
 DISP = str(SAMPLE / "disp_gt.png")
 RGB = str(SAMPLE / "rgb.png")

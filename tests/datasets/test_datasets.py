@@ -9,7 +9,7 @@ from depthsmith.datasets import LOADERS, Sample, load, scenes
 from depthsmith.datasets._loaders import load_middlebury
 from depthsmith.io import read_depth
 
-from .conftest import SAMPLE
+from ..conftest import SAMPLE
 
 
 def test_bundled_sample_loads_as_middlebury():

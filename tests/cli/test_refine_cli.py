@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from depthsmith.cli import main
 from depthsmith.io import read_depth
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "cones"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "cones"
 
 
 @pytest.fixture

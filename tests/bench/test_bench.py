@@ -7,9 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from depthsmith.bench import Case, Method, Task, get_task, run
-from depthsmith.bench._core import write_outputs
-from depthsmith.bench._fill_tasks import occlusion_mask, sensor_hole_mask
+from depthsmith.bench import Case, Method, Task, get_task, run, write_outputs
+from depthsmith.degrade import occlusion_mask, sensor_hole_mask
 
 
 def _toy_task():

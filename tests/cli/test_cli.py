@@ -14,7 +14,7 @@ from depthsmith import __version__
 from depthsmith.cli import main
 from depthsmith.io import read_depth, write_depth, write_image
 
-from .conftest import SAMPLE
+from ..conftest import SAMPLE
 
 DISP = str(SAMPLE / "disp_gt.png")
 

@@ -351,8 +351,8 @@ def test_golden_cones(data_root, factor, max_rmse, max_ratio):
     """Cones (PNG units, SR-MIDDLEBURY protocol): measured 2026-11-22 default (optimize
     with the edge-band trilateral JBU) x8 4.75, x16 6.20 vs bicubic 6.76 / 9.13 (ratios
     0.70 / 0.68); tolerance ~5 %."""
-    from depthsmith.bench._sr_tasks import sr_degrade
     from depthsmith.datasets import load
+    from depthsmith.degrade import sr_degrade
 
     s = load(data_root / "middlebury" / "cones")
     png = np.where(s.valid, s.depth * s.scale, 0).astype(np.float32)
