@@ -13,7 +13,7 @@ degrade   the degradation models of the benchmarks (ground truth -> benchmark in
 
 from importlib import import_module
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _SUBPACKAGES = (
     "io", "datasets", "metrics", "ops", "bench", "degrade", "fill", "refine", "complete",
