@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 
 from .._validate import check_positive
-from ..ops import nearest_fill
+from ..ops import color_dist2, nearest_fill
 from ._common import prepare, scanline_far
 
 __all__ = ["background"]
@@ -31,10 +31,7 @@ def _edge_aware_smooth(x, inv, guide, radius, sigma_color, rel):
                     v = x[yy, x2]
                     if abs(v - c) > rel * abs(c):
                         continue
-                    dc = 0.0
-                    for ch in range(nc):
-                        e = guide[y, xx, ch] - guide[yy, x2, ch]
-                        dc += e * e
+                    dc = color_dist2(guide, y, xx, yy, x2)
                     wt = np.exp(kc * dc)
                     s += wt * v
                     t += wt

@@ -8,7 +8,7 @@ from numba import njit
 
 from .._tasks import hint_not_supported
 from .._validate import check_positive
-from ..ops import halve_sums
+from ..ops import color_dist2, halve_sums
 from ._common import prepare
 
 __all__ = ["normconv"]
@@ -42,10 +42,7 @@ def _bilateral_nc(num, den, guide, inv, radius, sigma_space, sigma_color):
                     c = den[yy, xx]
                     if c <= 0:
                         continue
-                    dc = 0.0
-                    for ch in range(nc):
-                        e = guide[y, x, ch] - guide[yy, xx, ch]
-                        dc += e * e
+                    dc = color_dist2(guide, y, x, yy, xx)
                     wt = c * np.exp(ks * ((yy - y) ** 2 + (xx - x) ** 2) + kc * dc)
                     s += wt * num[yy, xx]
                     t += wt

@@ -5,6 +5,7 @@ Tasks import from here, never from one another.
 
 from .._color import to_gray
 from ._bilateral import joint_bilateral_exact, joint_bilateral_lattice, prepare_weights
+from ._colordist import color_dist2
 from ._colorization import colorization_fill, colorization_system
 from ._fastguided import fast_guided_filter, fast_guided_upsample
 from ._geodesic import geodesic_propagate, geodesic_two_layers
@@ -19,7 +20,7 @@ from ._range_refit import range_refit
 from ._solver import fast_global_smoother, fgs_normalized, fgs_planes, fgs_weights
 from ._wmedian import weighted_median
 
-__all__ = ["nearest_fill", "to_gray"]
+__all__ = ["nearest_fill", "to_gray", "color_dist2"]
 __all__ += ["guided_filter", "guided_core"]
 __all__ += ["colorization_fill", "colorization_system"]
 __all__ += ["joint_bilateral_upsample", "JBU_SIGMA_COLOR", "fast_guided_filter",

@@ -23,6 +23,7 @@ from .._validate import (
     check_positive,
     check_valid,
 )
+from ._colordist import color_dist2
 from ._lattice_grid import _grid_filter
 from ._permutohedral import _image_points, permutohedral_filter
 
@@ -112,7 +113,6 @@ def joint_bilateral_exact(depth, guide, *, radius=None, sigma_space: float = 3.0
 @nb.njit(cache=True, fastmath=True)
 def _jbf_exact(d, w, g, r, sw, inv2sc2):
     h, wd = d.shape
-    nc = g.shape[2]
     num = np.zeros((h, wd))
     den = np.zeros((h, wd))
     for y in range(h):
@@ -131,10 +131,7 @@ def _jbf_exact(d, w, g, r, sw, inv2sc2):
                     wq = w[yy, xx]
                     if wq == 0.0:
                         continue
-                    dist = 0.0
-                    for c in range(nc):
-                        t = g[y, x, c] - g[yy, xx, c]
-                        dist += t * t
+                    dist = color_dist2(g, y, x, yy, xx)
                     k = wy * sw[dx + r] * math.exp(-dist * inv2sc2) * wq
                     sn += k * d[yy, xx]
                     sd += k

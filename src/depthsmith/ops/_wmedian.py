@@ -9,6 +9,7 @@ import numpy as np
 
 from .._validate import InputError, check_depth, check_guide, check_positive
 from ._bilateral import prepare_weights
+from ._colordist import color_dist2
 
 __all__ = ["weighted_median"]
 
@@ -91,7 +92,6 @@ def _select(vals, wts, n, half):
 @nb.njit(cache=True)
 def _wmedian(d, w, g, r, sw, inv2sc2):
     h, wd = d.shape
-    nc = g.shape[2]
     size = (2 * r + 1) * (2 * r + 1)
     vals = np.empty(size)
     wts = np.empty(size)
@@ -111,10 +111,7 @@ def _wmedian(d, w, g, r, sw, inv2sc2):
                     wq = w[yy, xx]
                     if wq <= 0.0:
                         continue
-                    dist = 0.0
-                    for c in range(nc):
-                        t = g[y, x, c] - g[yy, xx, c]
-                        dist += t * t
+                    dist = color_dist2(g, y, x, yy, xx)
                     k = wq * sw[dy + r] * sw[dx + r] * math.exp(-dist * inv2sc2)
                     if k <= 0.0:
                         continue

@@ -23,11 +23,8 @@ def guided(depth, guide, *, size=None, valid=None, radius: int | None = None,
 
     Parameters
     ----------
-    depth : (h, w) array       low-res depth, any units (never rescaled)
-    guide : (H, W[, 3]) array  high-res color guide; its size is the output size
-    size : (H, W), optional    output size; must equal the guide's
-    valid : (h, w) bool, optional   trusted samples (default finite & > 0); invalid ones
-        are first replaced by their nearest valid neighbour
+    depth, guide, size, valid
+        As in :func:`~depthsmith.upsample.upsample` (``size`` must equal the guide's).
     radius : int, optional     guided-filter window half-width in output pixels; default
         the upsampling factor (clamped to 2..16)
     eps : float, optional      regularisation in squared 8-bit steps; default

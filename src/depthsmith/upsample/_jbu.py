@@ -22,10 +22,8 @@ def jbu(depth, guide, *, size=None, valid=None, radius: int = 1,
 
     Parameters
     ----------
-    depth : (h, w) array       low-res depth, any units (never rescaled)
-    guide : (H, W[, 3]) array  high-res color guide; its size is the output size
-    size : (H, W), optional    output size; must equal the guide's
-    valid : (h, w) bool, optional   trusted samples (default finite & > 0); others unread
+    depth, guide, size, valid
+        As in :func:`~depthsmith.upsample.upsample` (``size`` must equal the guide's).
     radius, sigma_space, sigma_color, linear, ridge
         See :func:`depthsmith.ops.joint_bilateral_upsample` (``sigma_space`` in low-res
         sample spacings, ``sigma_color`` in 8-bit steps, default 24).

@@ -67,10 +67,8 @@ def optimize(depth, guide, *, size=None, valid=None, sigma_color: float | None =
 
     Parameters
     ----------
-    depth : (h, w) array       low-res depth, any units (never rescaled)
-    guide : (H, W[, 3]) array  high-res color guide; its size is the output size
-    size : (H, W), optional    output size; must equal the guide's
-    valid : (h, w) bool, optional   trusted samples (default finite & > 0); others unread
+    depth, guide, size, valid
+        As in :func:`~depthsmith.upsample.upsample` (``size`` must equal the guide's).
     sigma_color : float, optional   JBU range sigma in 8-bit steps (default 16)
     radius : int, optional     guided-filter window half-width in output px; default half
         the factor (at least 2)
