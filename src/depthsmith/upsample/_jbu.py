@@ -24,9 +24,16 @@ def jbu(depth, guide, *, size=None, valid=None, radius: int = 1,
     ----------
     depth, guide, size, valid
         As in :func:`~depthsmith.upsample.upsample` (``size`` must equal the guide's).
-    radius, sigma_space, sigma_color, linear, ridge
-        See :func:`depthsmith.ops.joint_bilateral_upsample` (``sigma_space`` in low-res
-        sample spacings, ``sigma_color`` in 8-bit steps, default 24).
+    radius : int
+        Window half-width in low-res samples (1: the 3x3 nearest samples).
+    sigma_space : float
+        Spatial sigma in low-res sample spacings.
+    sigma_color : float, optional
+        Range sigma in 8-bit steps (default 24, ``ops.JBU_SIGMA_COLOR``).
+    linear : bool
+        Fit a plane (exact on planar depth) instead of the weighted mean.
+    ridge : float
+        Slope regularisation of the plane fit (0: plain least squares).
 
     Returns
     -------
