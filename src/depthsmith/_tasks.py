@@ -46,7 +46,17 @@ def run_method(methods: Mapping[str, Callable], method: str, depth, guide, share
         if bad:
             raise InputError(f"method {method!r} has no parameter {bad[0]!r}: expected "
                              f"{', '.join(own) or 'none'}")
-    return fn(depth, guide, **shared, **params)
+        return fn(depth, guide, **shared, **params)
+    # a rule such as "auto" forwards **params to the method it picks: that method's
+    # signature decides, so its TypeError for an unknown keyword becomes ours
+    try:
+        return fn(depth, guide, **shared, **params)
+    except TypeError as e:
+        if "unexpected keyword argument" not in str(e):
+            raise
+        name = str(e).split("'")[-2] if str(e).count("'") >= 2 else "?"
+        raise InputError(f"method {method!r} has no parameter {name!r} (for the method it "
+                         "runs here)") from None
 
 
 def hint_not_supported(method: str, hint: str, why: str) -> InputError:

@@ -10,7 +10,7 @@ import numpy as np
 
 __all__ = [
     "DepthsmithError", "InputError", "InputTypeError", "Guide", "check_depth", "check_guide",
-    "check_valid", "default_valid", "check_positive", "check_confidence", "as_rng",
+    "check_valid", "default_valid", "check_positive", "check_int", "check_confidence", "as_rng",
 ]
 
 
@@ -206,6 +206,16 @@ def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
     if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
         raise InputError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
     return v
+
+
+def check_int(value, name: str, *, minimum: int = 0) -> int:
+    """Return ``value`` as int, raising unless it is a whole number >= ``minimum`` (booleans,
+    fractions, NaN and strings are refused)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        raise InputTypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if not np.isfinite(value) or int(value) != value or value < minimum:
+        raise InputError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
 
 
 def check_confidence(confidence, shape, dtype=np.float32) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from .._validate import InputError, check_depth
+from .._validate import InputError, check_depth, check_int, check_positive
 
 __all__ = [
     "METRICS", "evaluate", "rmse", "mae", "absrel", "sqrel", "mape", "log10", "irmse", "imae",
@@ -87,6 +87,7 @@ def log10(pred, gt, *, valid=None) -> float:
 
 
 def _inverse(x, unit):
+    unit = check_positive(unit, "inverse_unit")
     # a prediction <= 0 counts as 0 units, whose inverse is taken as 0 (no depth => "infinitely
     # far"), following the KITTI devkit's treatment of missing predictions
     with np.errstate(divide="ignore"):
@@ -202,8 +203,11 @@ def edge_band(gt, *, valid=None, radius: int = 3, jump: float = 1.0) -> np.ndarr
     e[:-1] |= dy
     e[:, 1:] |= dx
     e[:, :-1] |= dx
-    if radius > 0:
-        e = ndimage.binary_dilation(e, structure=np.ones((2 * radius + 1,) * 2, bool))
+    radius = check_int(radius, "radius")
+    jump = check_positive(jump, "jump", allow_zero=True)
+    if radius > 0 and e.any():
+        # the (2 radius + 1)^2 square dilation as a chessboard distance: O(N) for any radius
+        e = ndimage.distance_transform_cdt(~e, metric="chessboard") <= radius
     return e & v
 
 
@@ -236,6 +240,8 @@ def evaluate(pred, gt, *, valid=None, edge_radius: int | None = None, edge_jump:
     >>> round(m["rmse"], 3), round(m["absrel"], 3), m["n"]
     (0.5, 0.25, 16)
     """
+    if edge_radius is not None:
+        edge_radius = check_int(edge_radius, "edge_radius")
     p, g, m = _pair(pred, gt, valid)
     out = {}
     for name, fn in METRICS.items():

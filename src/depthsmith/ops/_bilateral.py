@@ -15,6 +15,7 @@ import numba as nb
 import numpy as np
 
 from .._color import to_lab
+from .._numba import parallel_njit
 from .._validate import (
     InputError,
     check_confidence,
@@ -185,7 +186,7 @@ def joint_bilateral_lattice(depth, guide, *, sigma_space: float = 3.0,
     return _normalize(out2, h, wd, min_weight)
 
 
-@nb.njit(cache=True, parallel=True)
+@parallel_njit()
 def _normalize(out2, h, wd, min_weight):
     out = np.empty((h, wd), np.float32)
     den = np.empty((h, wd), np.float32)

@@ -6,6 +6,7 @@ import cv2
 import numba as nb
 import numpy as np
 
+from .._numba import parallel_njit
 from .._validate import (
     InputError,
     check_confidence,
@@ -138,7 +139,7 @@ def _normalise(p, g, c):
     return _centre_scale(g, mu, 1.0 / sc), sc, pm, ps
 
 
-@nb.njit(cache=True, parallel=True)
+@parallel_njit()
 def _row_sums(p, g, c):
     h, w, nc = g.shape
     gsum = np.zeros((h, nc))
@@ -154,7 +155,7 @@ def _row_sums(p, g, c):
     return gsum, psum, pn
 
 
-@nb.njit(cache=True, parallel=True)
+@parallel_njit()
 def _row_devs(p, g, c, mu, pm):
     h, w, nc = g.shape
     gdev = np.zeros(h)
@@ -172,7 +173,7 @@ def _row_devs(p, g, c, mu, pm):
     return gdev, pdev
 
 
-@nb.njit(cache=True, parallel=True)
+@parallel_njit()
 def _centre_scale(g, mu, inv_sc):
     h, w, nc = g.shape
     gi = np.empty((h, w, nc), np.float32)
@@ -183,7 +184,7 @@ def _centre_scale(g, mu, inv_sc):
     return gi
 
 
-@nb.njit(cache=True, fastmath=True, parallel=True)
+@parallel_njit(fastmath=True)
 def _planes(p, g, c, pm, inv_ps):
     """Planar weighted moments (K, H, W): c, c p, c I_i, c I_i I_j (i <= j), c I_i p, with
     p normalised to (p - pm) * inv_ps."""
@@ -219,7 +220,7 @@ def _coeffs(m, nc, e, min_weight):
     return _coeffs3(m, e, min_weight)
 
 
-@nb.njit(cache=True, fastmath=True, parallel=True)
+@parallel_njit(fastmath=True)
 def _coeffs1(m, e, min_weight):
     _, h, w = m.shape
     out = np.zeros((3, h, w), np.float32)
@@ -240,7 +241,7 @@ def _coeffs1(m, e, min_weight):
     return out
 
 
-@nb.njit(cache=True, fastmath=True, parallel=True)
+@parallel_njit(fastmath=True)
 def _coeffs3(m, e, min_weight):
     _, h, w = m.shape
     out = np.zeros((5, h, w), np.float32)
@@ -286,7 +287,7 @@ def _coeffs3(m, e, min_weight):
     return out
 
 
-@nb.njit(cache=True, fastmath=True, parallel=True)
+@parallel_njit(fastmath=True)
 def _combine(mab, g, pm, ps):
     h, w, nc = g.shape
     out = np.empty((h, w), np.float32)

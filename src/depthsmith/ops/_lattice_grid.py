@@ -17,6 +17,7 @@ import math
 import numba as nb
 import numpy as np
 
+from .._numba import parallel_njit
 from ._permutohedral import _col_range, _elevated_bounds, _embed_splat, _key_layout, _neighbours
 
 _LUT_SIZE = 1 << 22  # colour key ranges up to this size use a direct table (chosen by hand)
@@ -102,7 +103,7 @@ def _field_ranges(p):
     return lo, hi - lo + 1
 
 
-@nb.njit(cache=True, parallel=True, fastmath=True)
+@parallel_njit(fastmath=True)
 def _rgb_simplex(g, sc0, sc1, sc2, lo, mul, lut):
     """3-D case of the embedding of :func:`_embed_splat` written out with scalars: per pixel
     the packed keys of its 4 simplex vertices (int32) and their barycentric weights; marks
@@ -198,7 +199,7 @@ def _lut_number(lut):
     return verts
 
 
-@nb.njit(cache=True, parallel=True)
+@parallel_njit()
 def _lut_apply(keys, lut):
     n, d1 = keys.shape
     for b in nb.prange((n + _LUT_BLOCK - 1) // _LUT_BLOCK):
@@ -215,7 +216,7 @@ def _interleave(i, n):
     return 2 * i if i < h else 2 * (i - h) + 1
 
 
-@nb.njit(cache=True, parallel=True, fastmath=True)
+@parallel_njit(fastmath=True)
 def _grid_splat(cid, cw, dz, w, inv, xlo, xhi, ylo, yhi, m_all):
     """Bilinear splat of ``(w d, w)`` onto the colour vertices of each grid cell.
 
@@ -281,7 +282,7 @@ def _grid_splat(cid, cw, dz, w, inv, xlo, xhi, ylo, yhi, m_all):
     return em, grid, off
 
 
-@nb.njit(cache=True, parallel=True, fastmath=True)
+@parallel_njit(fastmath=True)
 def _grid_blur_space(grid, em, off, ncx, ncy, m_all, along_x):
     """[1 2 1] / 4 between the same colour vertex of neighbouring cells (x or y).
 
@@ -317,7 +318,7 @@ def _grid_blur_space(grid, em, off, ncx, ncy, m_all, along_x):
     return out[:ne]
 
 
-@nb.njit(cache=True, parallel=True, fastmath=True)
+@parallel_njit(fastmath=True)
 def _grid_blur_color(grid, em, off, nbr, m_all):
     """[1 2 1] / 4 along each colour lattice axis in turn, within each cell.
 
@@ -365,7 +366,7 @@ def _grid_blur_color(grid, em, off, nbr, m_all):
     return out
 
 
-@nb.njit(cache=True, parallel=True, fastmath=True)
+@parallel_njit(fastmath=True)
 def _grid_slice(grid, em, off, cid, cw, inv, xlo, xhi, ylo, yhi, m_all):
     """Bilinear slice at every pixel's own colour vertices (all present: the pixel splatted
     them). Cell rows of one parity at a time, so no two threads write the same pixel."""

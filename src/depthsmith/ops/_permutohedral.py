@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numba as nb
 import numpy as np
 
+from .._numba import parallel_njit
 from .._validate import InputError
 
 __all__ = ["permutohedral_filter"]
@@ -29,7 +30,7 @@ _FILL_EIGHTHS = 5  # the vertex table doubles when this many eighths full (chose
 _KEY_CACHE = 1 << 14  # slots of the direct-mapped cache of recent keys (chosen by hand)
 
 
-@nb.njit(cache=True, parallel=True)
+@parallel_njit()
 def _image_points(dz, w, g, inv_ss, inv_sc):
     """Lattice positions ``(x / ss, y / ss, I / sc)`` and values ``(w d, w)`` per pixel."""
     h, wd = dz.shape
@@ -367,7 +368,7 @@ def _mix(x):
     return h
 
 
-@nb.njit(cache=True, parallel=True)
+@parallel_njit()
 def _neighbours(verts, order, deltas):
     """Index of each vertex's two neighbours along each of the d+1 lattice axes (-1: none).
 
@@ -398,7 +399,7 @@ def _neighbours(verts, order, deltas):
     return nbr
 
 
-@nb.njit(cache=True, parallel=True)
+@parallel_njit()
 def _blur(grid, nbr):
     """[1 2 1] / 4 along each lattice axis in turn."""
     nvert, nv = grid.shape

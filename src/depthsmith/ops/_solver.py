@@ -5,6 +5,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from .._numba import parallel_njit
 from .._validate import InputError, check_depth, check_guide, check_positive
 from ._bilateral import prepare_weights
 
@@ -93,7 +94,7 @@ def fgs_planes(a, guide, lam, sigma_color, iterations, weights=None):
     return a
 
 
-@nb.njit(cache=True, fastmath=True, parallel=True)
+@parallel_njit(fastmath=True)
 def _edge_weights(g, inv_sc):
     h, w, nc = g.shape
     wx = np.empty((h, max(w - 1, 0)), np.float32)
@@ -115,7 +116,7 @@ def _edge_weights(g, inv_sc):
     return wx, wy
 
 
-@nb.njit(cache=True, fastmath=True, parallel=True)
+@parallel_njit(fastmath=True)
 def _sweep_rows(a, wx, lam):
     """In place: solve (I + lam L_w) u = a along every row (Thomas algorithm).
 
@@ -153,7 +154,7 @@ def _sweep_rows(a, wx, lam):
                     a[y, x, c] = a[y, x, c] - cp[x, y - y0] * a[y, x + 1, c]
 
 
-@nb.njit(cache=True, fastmath=True, parallel=True)
+@parallel_njit(fastmath=True)
 def _sweep_cols(a, wy, lam):
     """In place: solve (I + lam L_w) u = a along every column (Thomas algorithm).
 

@@ -6,6 +6,7 @@ import cv2
 import numba as nb
 import numpy as np
 
+from .._numba import parallel_njit
 from ..ops import fgs_normalized, fgs_planes, guided_core
 from ._common import prepare
 
@@ -31,7 +32,7 @@ GF_RADIUS = 2
 GF_EPS = 10.0
 
 
-@nb.njit(cache=True, fastmath=True, parallel=True)
+@parallel_njit(fastmath=True)
 def _ratio(num, den, floor):
     """``num / den`` where ``den > floor`` (else 0) and that mask, in one pass."""
     h, w = num.shape
@@ -45,7 +46,7 @@ def _ratio(num, den, floor):
     return s, ok
 
 
-@nb.njit(cache=True, fastmath=True, parallel=True)
+@parallel_njit(fastmath=True)
 def _toggle(s, mx, mn, inv_t2, floor):
     """Ramp confidence ``k = exp(-|Sobel s|^2 / t^2) + floor`` (3x3 Sobel, OpenCV's default
     reflect-101 border) and the toggle output ``k s + (1 - k) (mx or mn, the closer)``."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._validate import check_confidence, check_depth, check_guide, check_valid
+from .._validate import InputError, check_confidence, check_depth, check_guide, check_valid
 
 __all__ = ["prepare"]
 
@@ -15,4 +15,6 @@ def prepare(depth, guide, valid, confidence):
     g = check_guide(guide, d.shape)
     v = check_valid(valid, d)
     c = None if confidence is None else check_confidence(confidence, d.shape)
+    if c is not None and not (c[v] > 0).any():
+        raise InputError("confidence is 0 at every valid pixel: nothing to refine from")
     return d, g, v, c

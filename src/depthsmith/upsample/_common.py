@@ -5,7 +5,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
+from .._validate import (
+    InputError,
+    InputTypeError,
+    check_depth,
+    check_guide,
+    check_positive,
+    check_valid,
+)
 from ..ops import nearest_fill
 
 __all__ = ["output_size", "prepare", "filled", "resize", "finish", "sigma_color", "eps",
@@ -49,6 +56,8 @@ def output_size(shape, factor=None, size=None, guide_shape=None) -> tuple[int, i
 
 
 def _int_factor(factor) -> int:
+    if isinstance(factor, bool | np.bool_):
+        raise InputTypeError(f"factor must be an integer >= 1, got {factor!r}")
     try:
         s = float(factor)
     except (TypeError, ValueError):
