@@ -71,7 +71,7 @@ BAD_PARAMS = {
                {"method": "guided", "radius": -2}],
     "complete": [{"method": "nope"}, {"bogus": 1}, {"method": "normconv", "order": 3}],
     "upsample": [{"method": "nope"}, {"method": "bicubic", "bogus": 1},
-                 {"method": "jbu", "radius": 0}],
+                 {"method": "jbu", "radius": 0}, {"size": (200000, 200000)}],
     "evaluate": [{"edge_radius": 2.5}, {"edge_radius": -1}, {"inverse_unit": 0},
                  {"inverse_unit": float("nan")}],
 }

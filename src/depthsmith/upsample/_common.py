@@ -15,8 +15,11 @@ from .._validate import (
 )
 from ..ops import nearest_fill
 
-__all__ = ["output_size", "prepare", "filled", "resize", "finish", "sigma_color", "eps",
-           "factor_of", "sigma_depth"]
+#: Largest output upsample makes (OpenCV's resize addresses at most 2^31 elements).
+MAX_OUTPUT_PIXELS = 1 << 30
+
+__all__ = ["MAX_OUTPUT_PIXELS", "output_size", "prepare", "filled", "resize", "finish",
+           "sigma_color", "eps", "factor_of", "sigma_depth"]
 
 
 def output_size(shape, factor=None, size=None, guide_shape=None) -> tuple[int, int]:
@@ -47,6 +50,9 @@ def output_size(shape, factor=None, size=None, guide_shape=None) -> tuple[int, i
                              f"{(h, w)}: expected a high-res guide")
     else:
         raise InputError("give factor, size or a guide: the output size is unknown")
+    if H * W > MAX_OUTPUT_PIXELS:
+        raise InputError(f"output size {W}x{H} ({H * W / 1e6:.0f} MP) is larger than "
+                         f"{MAX_OUTPUT_PIXELS / 1e6:.0f} MP: use a smaller factor or size")
     if guide_shape is not None and tuple(guide_shape) != (H, W):
         how = f"factor {factor} x" if size is None else "size"
         raise InputError(f"guide shape {tuple(guide_shape)} does not match the output size "
