@@ -48,8 +48,11 @@ def error_map(pred, gt, *, valid=None, vmax=None, cmap: str = "inferno") -> np.n
 
 
 def save_panel(path, images, titles, *, ncols: int | None = None, width_in: float = 4.0,
-               suptitle: str | None = None):
-    """Save images (RGB uint8 or depth to colorize) side by side with titles, atomically."""
+               suptitle: str | None = None, overwrite: bool = True):
+    """Save images (RGB uint8 or depth to colorize) side by side with titles, atomically.
+
+    ``overwrite=False`` publishes exclusively (``OutputExistsError`` if the file exists,
+    even if it appeared while drawing)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -74,7 +77,9 @@ def save_panel(path, images, titles, *, ncols: int | None = None, width_in: floa
     if suptitle:
         fig.suptitle(suptitle, fontsize=10)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
+    try:
+        with atomic_path(path, overwrite=overwrite) as tmp:
+            fig.savefig(tmp, dpi=100)
+    finally:
+        plt.close(fig)
     return path
