@@ -9,7 +9,7 @@ from ._colordist import color_dist2
 from ._colorization import colorization_fill, colorization_system
 from ._fastguided import fast_guided_filter, fast_guided_upsample
 from ._geodesic import geodesic_propagate, geodesic_two_layers
-from ._guided import guided_core, guided_filter
+from ._guided import clamp_to_window_range, guided_core, guided_filter
 from ._jbu import JBU_SIGMA_COLOR, joint_bilateral_upsample
 from ._kernels import KERNELS, blur_kernel, kernel_std
 from ._normconv import nearest_fill
@@ -21,7 +21,7 @@ from ._solver import fast_global_smoother, fgs_normalized, fgs_planes, fgs_weigh
 from ._wmedian import weighted_median
 
 __all__ = ["nearest_fill", "to_gray", "color_dist2"]
-__all__ += ["guided_filter", "guided_core"]
+__all__ += ["guided_filter", "guided_core", "clamp_to_window_range"]
 __all__ += ["colorization_fill", "colorization_system"]
 __all__ += ["joint_bilateral_upsample", "JBU_SIGMA_COLOR", "fast_guided_filter",
             "fast_guided_upsample"]

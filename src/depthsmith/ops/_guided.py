@@ -16,7 +16,7 @@ from .._validate import (
     check_valid,
 )
 
-__all__ = ["guided_filter", "guided_core"]
+__all__ = ["guided_filter", "guided_core", "clamp_to_window_range"]
 
 
 def guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0, valid=None,
@@ -81,8 +81,54 @@ def guided_core(p, g, c, radius, eps, min_weight=1e-6):
         # reflected borders) with SIMD box filters, about 2x faster than the weighted path
         # (and faster again on a uint8 guide, same output)
         out = cv2.ximgproc.guidedFilter(np.ascontiguousarray(g), p, int(radius), float(eps))
-        return np.asarray(out, np.float32)
+        return clamp_to_window_range(np.asarray(out, np.float32), p, None, radius)
+    return clamp_to_window_range(_weighted_core(p, g, c, radius, eps, min_weight), p, c,
+                                 radius)
+
+
+#: Overshoot allowed beyond the windows' input range, as a fraction of that range: an exact
+#: guided filter may extrapolate its local affine models a little (seen on random data); a
+#: broken solve goes far beyond (80x the range on a real JPEG guide).
+CLAMP_SLACK = 1.0
+
+
+def clamp_to_window_range(q, p, c, radius):
+    """``q`` clipped to the range of the trusted input ``p`` within ``2 radius`` px, widened
+    by :data:`CLAMP_SLACK` times that range on either side.
+
+    A guided-filter output is an average of local affine fits over the windows that cover a
+    pixel, so it stays within (about) the range of the input those windows saw; where a
+    window's guide colours are (nearly) collinear, the float32 3x3 solve of a small ``eps``
+    can be ill-conditioned and throw values far outside it (seen on a JPEG-compressed real
+    guide: 80x the depth range). The clip bounds every output by the input values within
+    the ``(4 radius + 1)^2`` square that the windows reach (``c > 0`` marks trusted pixels;
+    None: all) plus the slack, and a non-finite output where trusted input is in reach takes
+    the window's mid-range. Outputs with no trusted input in reach stay NaN.
+    """
+    k = np.ones((4 * int(radius) + 1,) * 2, np.uint8)
+    if c is None:
+        lo = cv2.erode(p, k, borderType=cv2.BORDER_REPLICATE)
+        hi = cv2.dilate(p, k, borderType=cv2.BORDER_REPLICATE)
+    else:
+        ok = c > 0
+        lo = cv2.erode(np.where(ok, p, np.inf).astype(np.float32), k,
+                       borderType=cv2.BORDER_REPLICATE)
+        hi = cv2.dilate(np.where(ok, p, -np.inf).astype(np.float32), k,
+                        borderType=cv2.BORDER_REPLICATE)
+    reach = np.isfinite(lo) & np.isfinite(hi)
+    with np.errstate(invalid="ignore"):
+        slack = CLAMP_SLACK * (hi - lo)
+        out = np.where(reach, np.minimum(np.maximum(q, lo - slack), hi + slack), q)
+    bad = reach & ~np.isfinite(out)
+    if bad.any():
+        out[bad] = 0.5 * (lo[bad] + hi[bad])
+    return out.astype(np.float32, copy=False)
+
+
+def _weighted_core(p, g, c, radius, eps, min_weight):
+    """The confidence-weighted guided filter (numba moments and solves)."""
     g = np.asarray(g, np.float32)
+    nc = g.shape[2]
     # centre and scale the guide (and the depth) so float32 moments stay well conditioned
     gi, scale, pm, ps = _normalise(p, g, c)
     e = eps / scale ** 2

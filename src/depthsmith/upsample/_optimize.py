@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from .._validate import Guide, InputError, check_positive
-from ..ops import fast_global_smoother, fast_guided_filter, joint_bilateral_upsample
+from ..ops import fast_global_smoother, fast_guided_filter, guided_core, joint_bilateral_upsample
 from ._common import eps as eps_default
 from ._common import factor_of, filled, finish, prepare
 from ._common import sigma_color as sigma_color_default
@@ -33,6 +33,11 @@ BAND_SIGMA_SPACE = 0.35
 SIGMA_DEPTH_FRACTION = 0.05
 #: Edge scale of the optional WLS stage (lam > 0), 8-bit steps.
 SMOOTH_SIGMA_COLOR = 8.0
+
+
+def ones_like(a):
+    """Uniform guided-filter weights for ``a`` (OpenCV's fast path, plus the range clamp)."""
+    return np.ones(a.shape, np.float32)
 
 
 def optimize(depth, guide, *, size=None, valid=None, sigma_color: float | None = None,
@@ -124,7 +129,7 @@ def optimize(depth, guide, *, size=None, valid=None, sigma_color: float | None =
         rl = max(1, int(round(r / s)))
         ul = finish(joint_bilateral_upsample(d, Guide.from_levels(gl), valid=v, sigma_color=sc),
                      d, v, gl.shape[:2])
-        ql = cv2.ximgproc.guidedFilter(gl, ul, rl, e, -1)
+        ql = guided_core(ul, gl, ones_like(ul), rl, e)
         u = cv2.resize(ql, (W, H), interpolation=cv2.INTER_LINEAR)
         if iterations:
             sd = sigma_depth_default(sigma_depth, d[v], SIGMA_DEPTH_FRACTION)
@@ -136,9 +141,9 @@ def optimize(depth, guide, *, size=None, valid=None, sigma_color: float | None =
                                              sigma_space=BAND_SIGMA_SPACE,
                                              reference=u, sigma_depth=sd, mask=band)
                 u = np.where(band & np.isfinite(t), t, u)
-            u = cv2.ximgproc.guidedFilter(gf, u, r, e, -1)
+            u = guided_core(u, gf, ones_like(u), r, e)
         if not iterations:
-            u = cv2.ximgproc.guidedFilter(gf, u, r, e, -1)
+            u = guided_core(u, gf, ones_like(u), r, e)
     else:
         u = jbu(d, g, valid=v, sigma_color=sc)
         u = fast_guided_filter(u, g, radius=r, eps=e, subsample=s, planar=bool(planar))
