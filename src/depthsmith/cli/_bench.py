@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import guarded, status
+from ._common import check_plain_output, guarded, overwrite_option, status
 
 
 @click.command("bench")
@@ -17,11 +17,12 @@ from ._common import guarded, status
               help="Write the full results (per scene) as JSON.")
 @click.option("--docs", "docs_path", type=click.Path(dir_okay=False), default=None,
               help="Append the table to this markdown file (e.g. docs/benchmarks.md).")
-@click.option("--repeat", type=int, default=1, show_default=True,
+@click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True,
               help="Timed calls per case after the warm-up (best is kept).")
 @click.option("-v", "--verbose", is_flag=True, help="Print each case's scores.")
+@overwrite_option
 @guarded
-def bench(tasks, data, scenes, methods, json_path, docs_path, repeat, verbose):
+def bench(tasks, data, scenes, methods, json_path, docs_path, repeat, verbose, overwrite):
     """Run benchmark TASKS such as FILL-OCC (or all) and print their tables.
 
     Known tasks: FILL-OCC, FILL-HOLES, REFINE, COMPLETE-KITTI, COMPLETE-SAMPLES,
@@ -30,20 +31,44 @@ def bench(tasks, data, scenes, methods, json_path, docs_path, repeat, verbose):
     from pathlib import Path
 
     from ..bench import TASKS, get_task, run, write_outputs
+
+    names = list(TASKS) if [t.lower() for t in tasks] == ["all"] else tasks
+    selected = [get_task(t) for t in names]
+    json_paths = [None] * len(selected)
+    if json_path:  # every output checked before the (long) runs
+        p = Path(json_path)
+        json_paths = [p if len(selected) == 1 else p.with_name(f"{p.stem}_{t.name}{p.suffix}")
+                      for t in selected]
+        for jp in json_paths:
+            check_plain_output(jp, name="--json", overwrite=overwrite)
+    if docs_path:
+        check_plain_output(docs_path, name="--docs", overwrite=True)  # appended to
     from ..datasets import data_root, require_data_root
 
     root = Path(data) if data else (data_root() or require_data_root())
-    names = list(TASKS) if [t.lower() for t in tasks] == ["all"] else tasks
-    selected = [get_task(t) for t in names]
-    for i, task in enumerate(selected):
+    for i, (task, jp) in enumerate(zip(selected, json_paths, strict=True)):
         report = run(task, root, scenes=scenes.split(",") if scenes else None,
                      methods=methods.split(",") if methods else None, repeat=repeat,
                      log=status if verbose else None)
         click.echo(report.markdown())
-        jp = json_path
-        if jp and len(selected) > 1:
-            p = Path(jp)
-            jp = p.with_name(f"{p.stem}_{task.name}{p.suffix}")
-        write_outputs(report, json_path=jp, docs_path=docs_path)
+        if jp:
+            _write_json(jp, report.to_json(), overwrite)
+        if docs_path:
+            write_outputs(report, docs_path=docs_path)
         if i + 1 < len(selected):
             click.echo("")
+
+
+def _write_json(path, obj, overwrite):
+    """The JSON report, atomically; exclusive unless --overwrite (a racing run fails)."""
+    import json
+    from pathlib import Path
+
+    from ..io import atomic_path
+    from ._common import _write
+
+    def write():
+        with atomic_path(path, overwrite=overwrite) as tmp:
+            Path(tmp).write_text(json.dumps(obj, indent=1))
+
+    _write("--json", path, write)

@@ -6,11 +6,15 @@ import click
 
 from ..complete import METHODS, choose_method, complete
 from ._common import (
+    check_outputs,
+    guard_memory,
     guarded,
+    memory_option,
     output_option,
     overwrite_option,
     read_depth_arg,
     read_guide_arg,
+    require_valid,
     scale_option,
     status,
     write_output,
@@ -31,8 +35,9 @@ TASK = TaskMethods("complete", METHODS, complete)
                     "else normconv).")
 @scale_option
 @overwrite_option
+@memory_option
 @guarded
-def complete_cmd(depth, guide, output, method, scale, overwrite, params):
+def complete_cmd(depth, guide, output, method, scale, overwrite, max_memory, params):
     """Complete the sparse DEPTH (0, NaN, inf = no sample) into a dense map -o OUT.
 
     KITTI uint16 PNGs are read directly with --scale 256 (metres); the output keeps the
@@ -45,13 +50,18 @@ def complete_cmd(depth, guide, output, method, scale, overwrite, params):
     if method in TASK.needs_guide and guide is None:
         raise click.UsageError(f"--method {method} needs --guide RGB")
     TASK.resolve(method, params)  # options no method takes: before reading anything
+    check_outputs([("-o", output, "depth")], overwrite=overwrite, inputs=[depth, guide])
+    # auto runs guided (the costlier) only with a guide
+    costliest = "guided" if method == "auto" and guide is not None else method
+    guard_memory("complete", costliest, [("DEPTH", depth), ("--guide", guide)],
+                 max_memory=max_memory)
     d = read_depth_arg(depth, scale, "DEPTH")
     g = read_guide_arg(guide, d.shape)
+    require_valid(d, depth)
     valid = np.isfinite(d) & (d > 0)
     used = choose_method(valid, g is not None) if method == "auto" else method
     params = TASK.resolve(method, params, runs=used)
     out = complete(d, g, method=method, **params)
-    inputs = [depth] + ([guide] if guide else [])
-    write_output(output, out, scale=scale, overwrite=overwrite, inputs=inputs)
+    write_output(output, out, scale=scale, overwrite=overwrite)
     status(f"{output}: completed {d.shape[1]}x{d.shape[0]} from "
            f"{100 * valid.mean():.2f}% valid pixels ({used})")

@@ -6,11 +6,16 @@ import click
 
 from ..fill import METHODS, fill_holes
 from ._common import (
+    _write,
+    check_outputs,
+    guard_memory,
     guarded,
+    memory_option,
     output_option,
     overwrite_option,
     read_depth_arg,
     read_guide_arg,
+    require_valid,
     scale_option,
     status,
     write_output,
@@ -40,9 +45,10 @@ TASK = TaskMethods("fill", METHODS, fill_holes)
 @click.option("--preview", type=click.Path(dir_okay=False), default=None,
               help="Also write a colorized before/after picture (PNG).")
 @overwrite_option
+@memory_option
 @guarded
 def fill_cmd(depth, guide, output, method, scale, max_hole, occlusion, disparity, preview,
-             overwrite, params):
+             overwrite, max_memory, params):
     """Fill the holes (0, NaN, inf) of DEPTH and write the dense map to -o OUT.
 
     The method options after --overwrite come from the methods' parameters; each applies
@@ -51,13 +57,13 @@ def fill_cmd(depth, guide, output, method, scale, max_hole, occlusion, disparity
     import numpy as np
 
     params = TASK.resolve(method, params)
+    inputs = [depth, guide]
+    check_outputs([("-o", output, "depth"), ("--preview", preview, "image")],
+                  overwrite=overwrite, inputs=inputs)
+    guard_memory("fill", method, [("DEPTH", depth), ("--guide", guide)], max_memory=max_memory)
     d = read_depth_arg(depth, scale, "DEPTH")
     g = read_guide_arg(guide, d.shape)
-    inputs = [depth] + ([guide] if guide else [])
-    if preview:
-        from ..io import check_output
-
-        check_output(preview, overwrite=overwrite, inputs=inputs + [output])
+    require_valid(d, depth)
     out = fill_holes(d, g, method=method, max_hole=max_hole, occlusion=occlusion,
                      disparity=disparity, **params)
     write_output(output, out, scale=scale, overwrite=overwrite, inputs=inputs)
@@ -73,5 +79,6 @@ def fill_cmd(depth, guide, output, method, scale, max_hole, occlusion, disparity
         imgs = ([g] if g is not None and g.dtype == np.uint8 else []) + [
             colorize(d, vmin=lo, vmax=hi), colorize(out, vmin=lo, vmax=hi)]
         titles = (["guide"] if len(imgs) == 3 else []) + ["input", f"filled ({method})"]
-        save_panel(preview, imgs, titles)
+        _write("--preview", preview,
+               lambda: save_panel(preview, imgs, titles, overwrite=overwrite))
         status(f"wrote {preview}")

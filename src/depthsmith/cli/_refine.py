@@ -6,11 +6,15 @@ import click
 
 from ..refine import METHODS, refine
 from ._common import (
+    check_outputs,
+    guard_memory,
     guarded,
+    memory_option,
     output_option,
     overwrite_option,
     read_depth_arg,
     read_guide_arg,
+    require_valid,
     scale_option,
     status,
     write_output,
@@ -31,8 +35,10 @@ TASK = TaskMethods("refine", METHODS, refine)
               help="Optional per-pixel confidence map (any depth format, >= 0).")
 @scale_option
 @overwrite_option
+@memory_option
 @guarded
-def refine_cmd(depth, guide, output, method, confidence_path, scale, overwrite, params):
+def refine_cmd(depth, guide, output, method, confidence_path, scale, overwrite, max_memory,
+               params):
     """Denoise DEPTH and snap its edges to the color edges of --guide.
 
     Invalid pixels (0, NaN) are never read and are filled from valid neighbours. The output
@@ -43,16 +49,21 @@ def refine_cmd(depth, guide, output, method, confidence_path, scale, overwrite, 
     import numpy as np
 
     params = TASK.resolve(method, params)
+    inputs = [depth, guide, confidence_path]
+    check_outputs([("-o", output, "depth")], overwrite=overwrite, inputs=inputs)
+    guard_memory("refine", method, [("DEPTH", depth), ("--guide", guide),
+                                    ("--confidence", confidence_path)], max_memory=max_memory)
     d = read_depth_arg(depth, scale, "DEPTH")
     g = read_guide_arg(guide, d.shape)
+    require_valid(d, depth)
     conf = None
     if confidence_path:
         conf = read_depth_arg(confidence_path, None, "--confidence")
         if conf.shape != d.shape:
             raise ValueError(f"--confidence: {confidence_path} is {conf.shape[1]}x"
-                             f"{conf.shape[0]} but the depth is {d.shape[1]}x{d.shape[0]}")
+                             f"{conf.shape[0]} but the depth is {d.shape[1]}x{d.shape[0]}: "
+                             "expected the same size")
         conf = np.nan_to_num(conf, nan=0.0)
     out = refine(d, g, confidence=conf, method=method, **params)
-    write_output(output, out, scale=scale, overwrite=overwrite,
-                 inputs=[depth, guide] + ([confidence_path] if confidence_path else []))
+    write_output(output, out, scale=scale, overwrite=overwrite)
     status(f"wrote {output} ({d.shape[1]}x{d.shape[0]}, method {method})")

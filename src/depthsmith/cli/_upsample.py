@@ -6,12 +6,17 @@ import click
 
 from ..upsample import METHODS, auto_method, output_size, upsample
 from ._common import (
+    check_outputs,
     fail,
+    guard_memory,
     guarded,
+    input_sizes,
+    memory_option,
     output_option,
     overwrite_option,
     read_depth_arg,
     read_guide_arg,
+    require_valid,
     scale_option,
     status,
     write_output,
@@ -34,6 +39,13 @@ def _parse_size(value):
     return h, w
 
 
+def _output_size(shape, factor, hw, guide_shape):
+    try:
+        return output_size(shape, factor=factor, size=hw, guide_shape=guide_shape)
+    except ValueError as e:
+        raise ValueError(f"--guide/--factor/--size: {e}") from None
+
+
 @method_options(TASK)
 @click.command("upsample")
 @click.argument("depth", type=click.Path(dir_okay=False))
@@ -49,9 +61,10 @@ def _parse_size(value):
 @scale_option
 @click.option("--depth-scale", type=str, default=None, hidden=True)  # renamed in 0.2.0
 @overwrite_option
+@memory_option
 @guarded
 def upsample_cmd(depth, factor, size, guide, output, method, scale, depth_scale, overwrite,
-                 params):
+                 max_memory, params):
     """Super-resolve the low-res DEPTH (0, NaN, inf = invalid) and write -o OUT.
 
     The output size is --factor x DEPTH, or --size, or the --guide's size. A guide whose
@@ -68,17 +81,19 @@ def upsample_cmd(depth, factor, size, guide, output, method, scale, depth_scale,
     if method in TASK.needs_guide and guide is None:
         raise click.UsageError(f"--method {method} needs --guide RGB")
     TASK.resolve(method, params)  # options no method takes: before reading anything
+    check_outputs([("-o", output, "depth")], overwrite=overwrite, inputs=[depth, guide])
+    # the output size from the headers: the memory guard counts the output's pixels
+    sizes = input_sizes([("DEPTH", depth), ("--guide", guide)])
+    in_hw = sizes["DEPTH"]
+    out_hw = _output_size(in_hw, factor, hw, sizes.get("--guide"))
+    used = auto_method(max(out_hw[0] / in_hw[0], out_hw[1] / in_hw[1]),
+                       guide is not None) if method == "auto" else method
+    params = TASK.resolve(method, params, runs=used)
+    guard_memory("upsample", used, [], max_memory=max_memory, output_hw=out_hw)
     d = read_depth_arg(depth, scale, "DEPTH")
     g = read_guide_arg(guide)
-    try:
-        out_hw = output_size(d.shape, factor=factor, size=hw,
-                             guide_shape=None if g is None else g.shape[:2])
-    except ValueError as e:
-        raise ValueError(f"--guide/--factor/--size: {e}") from None
-    used = auto_method(max(out_hw[0] / d.shape[0], out_hw[1] / d.shape[1]),
-                       g is not None) if method == "auto" else method
-    params = TASK.resolve(method, params, runs=used)
+    require_valid(d, depth)
+    out_hw = _output_size(d.shape, factor, hw, None if g is None else g.shape[:2])
     out = upsample(d, guide=g, size=out_hw, method=used, **params)
-    inputs = [depth] + ([guide] if guide else [])
-    write_output(output, out, scale=scale, overwrite=overwrite, inputs=inputs)
+    write_output(output, out, scale=scale, overwrite=overwrite)
     status(f"{output}: {d.shape[1]}x{d.shape[0]} -> {out_hw[1]}x{out_hw[0]} ({used})")
