@@ -27,14 +27,19 @@ def _inputs(data, max_side=40):
     return d, g, rng
 
 
+def _sparse(d, frac, rng):
+    """``d`` with about ``frac`` of its pixels kept (at least one), the rest 0 (invalid)."""
+    keep = rng.random(d.shape) < frac
+    keep.flat[rng.integers(d.size)] = True
+    return np.where(keep, d, 0)
+
+
 @pytest.mark.parametrize("method", list(fill.METHODS))
 @SETTINGS
 @given(data=st.data(), frac=st.sampled_from([0.01, 0.3, 0.9]))
 def test_fill_is_finite(method, data, frac):
     d, g, rng = _inputs(data)
-    keep = rng.random(d.shape) < frac
-    keep.flat[rng.integers(d.size)] = True
-    out = fill.fill_holes(np.where(keep, d, 0), g, method=method)
+    out = fill.fill_holes(_sparse(d, frac, rng), g, method=method)
     assert np.isfinite(out).all()
 
 
@@ -43,9 +48,7 @@ def test_fill_is_finite(method, data, frac):
 @given(data=st.data(), frac=st.sampled_from([0.01, 0.05, 0.3, 1.0]))
 def test_complete_is_finite(method, data, frac):
     d, g, rng = _inputs(data)
-    keep = rng.random(d.shape) < frac
-    keep.flat[rng.integers(d.size)] = True
-    out = complete.complete(np.where(keep, d, 0), g, method=method)
+    out = complete.complete(_sparse(d, frac, rng), g, method=method)
     assert np.isfinite(out).all()
 
 
@@ -62,9 +65,7 @@ def test_refine_is_finite_on_valid_input(method, data):
 @given(data=st.data(), factor=st.integers(1, 32), frac=st.sampled_from([0.01, 1.0]))
 def test_upsample_is_finite(method, data, factor, frac):
     d, _, rng = _inputs(data, max_side=12)
-    keep = rng.random(d.shape) < frac
-    keep.flat[rng.integers(d.size)] = True
     h, w = d.shape
     g = rng.integers(0, 256, (h * factor, w * factor, 3), dtype=np.uint8)
-    out = upsample.upsample(np.where(keep, d, 0), factor, g, method=method)
+    out = upsample.upsample(_sparse(d, frac, rng), factor, g, method=method)
     assert out.shape == (h * factor, w * factor) and np.isfinite(out).all()

@@ -91,14 +91,20 @@ def _read_pfm(path: Path, max_pixels: int) -> np.ndarray:
         if c != 1:
             raise ReadError(f"{path}: a 3-channel PFM (PF) is a colour image, not a depth map: "
                             "expected a one-channel Pf file")
-        check_size(path, (h, w), max_pixels)
-        nbytes = w * h * 4
-        buf = f.read(nbytes)
-    if len(buf) < nbytes:
-        raise ReadError(f"{path}: truncated PFM: {len(buf)} bytes of pixels, expected {nbytes} "
-                        f"for {w}x{h}")
+        buf = _read_float_pixels(f, path, h, w, max_pixels, "PFM")
     a = np.frombuffer(buf, dtype=endian + "f4").reshape(h, w)[::-1]
     return a.astype(np.float32)
+
+
+def _read_float_pixels(f, path, h, w, max_pixels, kind) -> bytes:
+    """The ``h x w`` float32 pixels after a header (size-checked first), or a ReadError."""
+    check_size(path, (h, w), max_pixels)
+    nbytes = w * h * 4
+    buf = f.read(nbytes)
+    if len(buf) < nbytes:
+        raise ReadError(f"{path}: truncated {kind}: {len(buf)} bytes of pixels, expected "
+                        f"{nbytes} for {w}x{h}")
+    return buf
 
 
 def _write_pfm(path: Path, depth: np.ndarray) -> None:
@@ -112,12 +118,7 @@ def _write_pfm(path: Path, depth: np.ndarray) -> None:
 def _read_dpt(path: Path, max_pixels: int) -> np.ndarray:
     with open(path, "rb") as f:
         w, h = dpt_size(f.read(12), path)
-        check_size(path, (h, w), max_pixels)
-        nbytes = w * h * 4
-        buf = f.read(nbytes)
-    if len(buf) < nbytes:
-        raise ReadError(f"{path}: truncated .dpt: {len(buf)} bytes of pixels, expected "
-                        f"{nbytes} for {w}x{h}")
+        buf = _read_float_pixels(f, path, h, w, max_pixels, ".dpt")
     return np.frombuffer(buf, "<f4").reshape(h, w).astype(np.float32)
 
 
