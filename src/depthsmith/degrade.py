@@ -12,6 +12,8 @@ REFINE              :func:`refine_degrade` (down x4, bicubic up, blur, noise)
 COMPLETE-KITTI      :func:`kitti_inputs` (random 25 % and every 4th row)
 COMPLETE-SAMPLES    :func:`sample_inputs` (the four sampling schemes at 1 % of H W)
 SR-MIDDLEBURY       :func:`sr_degrade` (crop to a multiple of s, bicubic down)
+SR-STANDARD         :func:`sr_standard_degrade` (crop, PIL bicubic down of the float GT)
+COMPLETE-KITTI      :func:`kitti_variant_inputs` (robustness: row phases, seeds)
 ==================  ================================================================
 
 Randomness comes from ``numpy.random.default_rng(seed)`` with ``seed = 0`` by default, as in
@@ -25,7 +27,8 @@ import cv2
 import numpy as np
 
 __all__ = ["occlusion_mask", "sensor_hole_mask", "refine_degrade", "kitti_inputs",
-           "sample_inputs", "sr_degrade", "KITTI_PATTERNS", "SAMPLE_SCHEMES"]
+           "sample_inputs", "sr_degrade", "sr_standard_degrade", "kitti_variant_inputs",
+           "KITTI_PATTERNS", "SAMPLE_SCHEMES"]
 
 #: Keys, in order, of the dict returned by :func:`kitti_inputs` (COMPLETE-KITTI groups).
 KITTI_PATTERNS = ("random", "lines")
@@ -279,3 +282,74 @@ def sr_degrade(png, valid, rgb, factor):
                     interpolation=cv2.INTER_CUBIC)
     return (lr.astype(np.float32), np.ascontiguousarray(rgb[:H, :W]),
             np.ascontiguousarray(png[:H, :W]), np.ascontiguousarray(valid[:H, :W]))
+
+
+def sr_standard_degrade(hr, rgb, factor):
+    """The low-resolution input of the field's standard guided depth-SR protocol.
+
+    ``H`` and ``W`` are cropped down to multiples of ``factor``; the crop of ``hr`` as
+    float32 is downsampled to ``(W // factor, H // factor)`` by PIL's bicubic resize of
+    the float image (``PIL.Image.fromarray(hr).resize(..., PIL.Image.BICUBIC)``, which
+    widens its kernel by the factor, i.e. antialiases). No hole filling: the test sets'
+    ground truths are hole-filled already. Deterministic.
+
+    Implements the degradation of BENCHMARKS.md **SR-STANDARD** (the protocol of DKN,
+    Kim et al., IJCV 2021; FDSR, He et al., CVPR 2021; DCTNet, Zhao et al., CVPR 2022).
+
+    Parameters
+    ----------
+    hr : array_like, shape (H, W)
+        Ground truth (PNG units for Middlebury and Lu, mm for RGB-D-D); NaN counts as 0.
+    rgb : numpy.ndarray, shape (H, W, 3)
+        Full-resolution color guide.
+    factor : int
+        Upsampling factor s.
+
+    Returns
+    -------
+    low : numpy.ndarray of float32, shape (H // s, W // s)
+    guide : numpy.ndarray, shape (H // s * s, W // s * s, 3)
+        ``rgb`` cropped.
+    truth : numpy.ndarray of float32, shape (H // s * s, W // s * s)
+        ``hr`` cropped, as float32 (every pixel is scored).
+    """
+    from PIL import Image
+
+    g = np.nan_to_num(np.asarray(hr, np.float32), nan=0.0)
+    h, w = g.shape
+    H, W = h // factor * factor, w // factor * factor
+    truth = np.ascontiguousarray(g[:H, :W])
+    low = np.array(Image.fromarray(truth).resize((W // factor, H // factor), Image.BICUBIC),
+                   dtype=np.float32)
+    return low, np.ascontiguousarray(rgb[:H, :W]), truth
+
+
+def kitti_variant_inputs(gt, *, seeds=(1, 2), phases=(1, 2, 3)) -> dict:
+    """The robustness variants of the COMPLETE-KITTI inputs, as boolean masks.
+
+    ``random seed k``: :func:`kitti_inputs`' ``random`` pattern drawn with ``seed=k``;
+    ``lines phase k``: the valid pixels of ``gt`` on rows with ``y % 4 == k``. Seed 0 and
+    phase 0 are :func:`kitti_inputs` itself (its ``random`` and ``lines``), so they are
+    not repeated here by default.
+
+    Implements the robustness variants of BENCHMARKS.md **COMPLETE-KITTI**.
+
+    Parameters
+    ----------
+    gt : array_like, shape (H, W)
+        Ground-truth depth; pixels > 0 are valid (NaN or <= 0 = none).
+    seeds : iterable of int, default (1, 2)
+    phases : iterable of int, default (1, 2, 3)
+        Row phases in 0..3.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray of bool
+        ``{"random seed 1": ..., "random seed 2": ..., "lines phase 1": ..., ...}``.
+    """
+    g = np.nan_to_num(np.asarray(gt, np.float64), nan=0.0)
+    v = g > 0
+    out = {f"random seed {k}": kitti_inputs(g, seed=k)["random"] for k in seeds}
+    rows = np.arange(v.shape[0])[:, None] % 4
+    out.update({f"lines phase {k}": v & (rows == k) for k in phases})
+    return out

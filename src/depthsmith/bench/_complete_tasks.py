@@ -5,17 +5,25 @@ from __future__ import annotations
 import numpy as np
 
 from ..datasets import load, scenes
-from ..degrade import kitti_inputs, sample_inputs
+from ..degrade import kitti_inputs, kitti_variant_inputs, sample_inputs
 from ._core import Case, Method, Task
 from ._peers import fill_griddata, fill_nearest
 
-__all__ = ["COMPLETE_KITTI", "COMPLETE_SAMPLES", "complete_methods"]
+__all__ = ["COMPLETE_KITTI", "COMPLETE_SAMPLES", "complete_methods", "KITTI_GROUPS"]
+
+#: COMPLETE-KITTI groups, in table order: the main patterns (unchanged since the first
+#: figures), then the robustness variants (seed 0 and phase 0 are the main groups).
+KITTI_GROUPS = ("random", "lines", "random seed 1", "random seed 2", "lines phase 1",
+                "lines phase 2", "lines phase 3")
+
 
 def _kitti_cases(root):
     for f in scenes("kitti_depth", root):
         s = load(f)
         g = np.nan_to_num(s.depth, nan=0.0)
-        for grp, m in kitti_inputs(g).items():
+        masks = {**kitti_inputs(g), **kitti_variant_inputs(g)}
+        for grp in KITTI_GROUPS:
+            m = masks[grp]
             depth = np.where(m, g, np.nan).astype(np.float32)
             yield Case(f.name, {"depth": depth, "valid": m, "guide": s.rgb},
                        {"gt": g, "mask": (g > 0) & ~m, "shape": g.shape}, group=grp)
@@ -97,9 +105,11 @@ def complete_methods(kitti: bool) -> list[Method]:
 
 COMPLETE_KITTI = Task(
     "COMPLETE-KITTI",
-    "Sparse LiDAR-like completion on every kitti_depth frame: a random 25 % of the annotated "
-    "GT (seed 0) and the GT on every 4th row; RMSE and MAE (mm), iRMSE and iMAE (1/km) on GT "
-    "pixels that are not input.",
+    "Sparse LiDAR-like completion on every kitti_depth frame (8; `--scenes frame_` selects "
+    "the 3 of the figures before 2026-12): a random 25 % of the annotated GT (seed 0) and the "
+    "GT on every 4th row (y mod 4 == 0); robustness variants as their own groups: random with "
+    "seeds 1 and 2, lines at row phases 1, 2, 3 (seed 0 and phase 0 are the main groups); "
+    "RMSE and MAE (mm), iRMSE and iMAE (1/km) on GT pixels that are not input.",
     _kitti_cases, _kitti_score, lambda: complete_methods(True),
     columns=("rmse", "mae", "irmse", "imae"))
 

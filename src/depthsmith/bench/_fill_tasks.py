@@ -152,11 +152,15 @@ def fill_scanline_background(depth, valid, guide=None, *, disparity=True, **_):
     return out.astype(np.float32)
 
 
-def fill_methods(occlusion: bool) -> list[Method]:
-    """Our registered fill methods, then the classical peers."""
+def fill_methods(occlusion: bool, disparity: bool = True) -> list[Method]:
+    """Our registered fill methods, then the classical peers.
+
+    ``disparity`` says what the inputs are (Middlebury: disparities; RGB-D-D: depth in mm):
+    our methods get it as their shared hint, the scanline peer uses it for "farther".
+    """
     from .. import fill
 
-    ours = [Method(n, _ours(fn, occlusion), "ours") for n, fn in fill.METHODS.items()]
+    ours = [Method(n, _ours(fn, occlusion, disparity), "ours") for n, fn in fill.METHODS.items()]
     peers = [
         Method("seed rings (most similar color)", fill_seed_rings),
         Method("nearest", fill_nearest),
@@ -165,18 +169,25 @@ def fill_methods(occlusion: bool) -> list[Method]:
         Method("cv2.inpaint Telea", fill_cv2_telea),
         Method("skimage biharmonic", fill_biharmonic, max_repeat=1),
         Method("Levin colorization (spsolve)", fill_levin_direct, max_repeat=1),
-        Method("scanline background", fill_scanline_background),
+        Method("scanline background", fill_scanline_background if disparity else
+               _scanline_depth),
     ]
     return ours + peers
 
 
-def _ours(fn, occlusion):
-    """How our methods are called: the inputs are disparities (``disparity=True``); on
-    FILL-OCC the caller also says the holes are stereo occlusions (``occlusion=True``). A
-    method that cannot honour that raises, and the runner lists it as not run."""
+def _scanline_depth(depth, valid, guide=None):
+    """:func:`fill_scanline_background` on depth (farther = larger value)."""
+    return fill_scanline_background(depth, valid, guide, disparity=False)
+
+
+def _ours(fn, occlusion, disparity=True):
+    """How our methods are called: the inputs are disparities (``disparity=True``) on the
+    Middlebury tasks, depth on the -RGBDD ones; on FILL-OCC the caller also says the holes
+    are stereo occlusions (``occlusion=True``). A method that cannot honour that raises, and
+    the runner lists it as not run."""
 
     def call(depth, valid, guide):
-        return fn(depth, guide, valid=valid, occlusion=occlusion, disparity=True)
+        return fn(depth, guide, valid=valid, occlusion=occlusion, disparity=disparity)
     return call
 
 

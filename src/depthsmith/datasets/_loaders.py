@@ -200,6 +200,43 @@ def load_syndof(folder: Path) -> Sample:
                    binary=_mask(folder / "defocus_map_binary.png"))
 
 
+def load_middlebury_sr30(folder: Path) -> Sample:
+    """The 30-image Middlebury guided-SR test set (hole-filled GT): disparity in px.
+
+    ``disp_filled.png`` stores ``disparity_px * s`` with s = 3 (2005/2006 ThirdSize),
+    4 (2003 cones/teddy) or 8 (2001 barn1), from ``meta.json``'s ``middlebury_year``;
+    ``extra['png']`` holds the stored 0-255 values (0 = unknown), the scale SR-STANDARD
+    scores on.
+    """
+    m = _meta(folder)
+    s = float(m.get("disparity_scale") or _SR30_SCALE.get(m.get("middlebury_year"), 3))
+    raw = read_depth(folder / "disp_filled.png")
+    return _sample(folder, "middlebury_sr30", read_image(folder / "rgb.png"), raw / s,
+                   "disparity", "px", s, png=np.nan_to_num(raw, nan=0.0),
+                   year=m.get("middlebury_year"))
+
+
+_SR30_SCALE = {2001: 8, 2003: 4, 2005: 3, 2006: 3}
+
+
+def load_lu2014_kinect(folder: Path) -> Sample:
+    """Lu et al. 2014 Kinect RGB-D test set: hole-filled 8-bit **relative** depth (larger =
+    nearer, no metric scale), kept as the stored 0-255 values (``units='relative'``)."""
+    return _sample(folder, "lu2014_kinect", read_image(folder / "rgb.png"),
+                   read_depth(folder / "depth_filled_u8.png"), "depth", "relative", 1.0)
+
+
+def load_rgbdd(folder: Path) -> Sample:
+    """RGB-D-D real ToF frame: ``depth_hr_mm.png`` in millimetres (``units='mm'``, scale 1).
+
+    ``extra['depth_lr']`` is the phone ToF's own 192x144 hole-filled depth (mm, NaN where 0)
+    for the frames that have ``depth_lr_phone_filled_mm.png``, else None.
+    """
+    return _sample(folder, "rgbdd", read_image(folder / "rgb.jpg"),
+                   read_depth(folder / "depth_hr_mm.png"), "depth", "mm", 1.0,
+                   depth_lr=_opt(folder / "depth_lr_phone_filled_mm.png", read_depth))
+
+
 LOADERS = {
     "middlebury": load_middlebury,
     "middlebury2014": load_middlebury2014,
@@ -211,6 +248,9 @@ LOADERS = {
     "sceneflow": load_sceneflow,
     "hci4d": load_hci4d,
     "syndof": load_syndof,
+    "middlebury_sr30": load_middlebury_sr30,
+    "lu2014_kinect": load_lu2014_kinect,
+    "rgbdd": load_rgbdd,
 }
 
 
