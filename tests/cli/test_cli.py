@@ -241,3 +241,12 @@ def test_subcommand_help():
     for name in ("info", "eval", "colorize", "bench", *TASKS):
         res = run(name, "--help")
         assert res.exit_code == 0 and "Usage: " in res.output, (name, res.output)
+
+
+def test_bench_help_lists_every_task():
+    from depthsmith.bench import TASKS
+
+    res = CliRunner().invoke(main, ["bench", "--help"])
+    assert res.exit_code == 0
+    text = " ".join(res.output.split()).replace("- ", "-")  # click may wrap at a hyphen
+    assert all(name in text for name in TASKS), [n for n in TASKS if n not in text]

@@ -26,7 +26,8 @@ def bench(tasks, data, scenes, methods, json_path, docs_path, repeat, verbose, o
     """Run benchmark TASKS such as FILL-OCC (or all) and print their tables.
 
     Known tasks: FILL-OCC, FILL-HOLES, REFINE, COMPLETE-KITTI, COMPLETE-SAMPLES,
-    SR-MIDDLEBURY, SR-MIDDLEBURY-SEED, DFD-PATCH, DFD-MAP (see BENCHMARKS.md).
+    SR-MIDDLEBURY, SR-MIDDLEBURY-SEED, SR-STANDARD, FILL-HOLES-RGBDD, REFINE-RGBDD,
+    COMPLETE-SAMPLES-RGBDD, DFD-PATCH, DFD-MAP (see BENCHMARKS.md).
     """
     from pathlib import Path
 
