@@ -6,7 +6,8 @@ io        read/write every depth format, colorize
 datasets  loaders for Middlebury, KITTI, NYU v2, Sintel, Scene Flow, HCI 4D, SYNDOF
 metrics   RMSE, MAE, AbsRel, iRMSE, delta, bad-N, SSIM, PSNR, ``evaluate``
 ops       shared primitives (normalized convolution, filters, solvers)
-fill, refine, complete, upsample   the tasks
+fill, refine, complete, upsample   the tasks on depth
+defocus   blur maps and relative depth from one photo
 bench     the benchmark runner of ``BENCHMARKS.md``
 degrade   the degradation models of the benchmarks (ground truth -> benchmark inputs)
 """
@@ -17,7 +18,7 @@ __version__ = "0.2.0"
 
 _SUBPACKAGES = (
     "io", "datasets", "metrics", "ops", "bench", "degrade", "fill", "refine", "complete",
-    "upsample",
+    "upsample", "defocus",
 )
 __all__ = ["__version__", *_SUBPACKAGES]
 

@@ -313,3 +313,23 @@ def test_scale_with_a_non_png_output(ws, cmd, extra):
     assert 1.5 < np.nanmedian(as_float) < 5  # metres, not 256ths
     np.testing.assert_allclose(read_depth(ws["out"] / "o.png", scale=256), as_float,
                                atol=0.5 / 256 + 1e-6)
+
+
+@pytest.mark.parametrize("bad", ["empty.png", "lying.png", "text.png", "folder.png",
+                                 "unknown.xyz"])
+def test_defocus_map_bad_images(ws, bad):
+    path = ws["dir"] / bad
+    line = assert_refused(run("defocus", "map", path, "-o", ws["out"] / "r.pfm"), ws["out"],
+                          bad)
+    assert "IMAGE" in line, line
+
+
+def test_defocus_map_outputs_checked_first(ws):
+    out = ws["out"] / "r.pfm"
+    out.write_bytes(b"keep")
+    res = run("defocus", "map", ws["rgb"], "-o", out)
+    assert res.exit_code in (1, 2) and "--overwrite" in res.stderr
+    assert out.read_bytes() == b"keep"
+    out.unlink()
+    assert_refused(run("defocus", "map", ws["rgb"], "-o", ws["out"] / "r.pfm", "--preview",
+                       ws["out"] / "r.pfm"), ws["out"], "--preview")

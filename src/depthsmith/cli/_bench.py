@@ -27,7 +27,7 @@ def bench(tasks, data, scenes, methods, json_path, docs_path, repeat, verbose, o
 
     Known tasks: FILL-OCC, FILL-HOLES, REFINE, COMPLETE-KITTI, COMPLETE-SAMPLES,
     SR-MIDDLEBURY, SR-MIDDLEBURY-SEED, SR-STANDARD, FILL-HOLES-RGBDD, REFINE-RGBDD,
-    COMPLETE-SAMPLES-RGBDD, DFD-PATCH, DFD-MAP (see BENCHMARKS.md).
+    COMPLETE-SAMPLES-RGBDD, DFD-PATCH, DFD-PATCH-REAL, DFD-MAP (see BENCHMARKS.md).
     """
     from pathlib import Path
 

@@ -37,6 +37,8 @@ COMMANDS = {
                  "Complete the sparse DEPTH (0, NaN, inf = no sample) into a dense map -o OUT."),
     "upsample": ("_upsample", "upsample_cmd",
                  "Super-resolve the low-res DEPTH (0, NaN, inf = invalid) and write -o OUT."),
+    "defocus": ("_defocus", "defocus_group",
+                "Blur (defocus) maps and relative depth from one photo by ML blur estimation."),
     "bench": ("_bench", "bench", "Run benchmark TASKS such as FILL-OCC (or all) and print their "
                                  "tables."),
 }

@@ -11,7 +11,14 @@ from ._fastguided import fast_guided_filter, fast_guided_upsample
 from ._geodesic import geodesic_propagate, geodesic_two_layers
 from ._guided import clamp_to_window_range, guided_core, guided_filter
 from ._jbu import JBU_SIGMA_COLOR, joint_bilateral_upsample
-from ._kernels import KERNELS, blur_kernel, kernel_std
+from ._kernels import (
+                       DEFOCUS_KERNELS,
+                       KERNELS,
+                       blur_kernel,
+                       defocus_kernel,
+                       kernel_power,
+                       kernel_std,
+)
 from ._normconv import nearest_fill
 from ._permutohedral import permutohedral_filter
 from ._push_pull import push_pull_fill
@@ -25,7 +32,8 @@ __all__ += ["guided_filter", "guided_core", "clamp_to_window_range"]
 __all__ += ["colorization_fill", "colorization_system"]
 __all__ += ["joint_bilateral_upsample", "JBU_SIGMA_COLOR", "fast_guided_filter",
             "fast_guided_upsample"]
-__all__ += ["KERNELS", "blur_kernel", "kernel_std"]
+__all__ += ["KERNELS", "blur_kernel", "kernel_std", "DEFOCUS_KERNELS", "defocus_kernel",
+            "kernel_power"]
 __all__ += ["joint_bilateral_exact", "joint_bilateral_lattice", "prepare_weights",
             "permutohedral_filter", "fast_global_smoother", "fgs_normalized", "fgs_planes",
             "fgs_weights", "weighted_median"]

@@ -1,0 +1,142 @@
+"""defocus: blur (defocus) maps and relative depth from one photo."""
+
+from __future__ import annotations
+
+import click
+
+# choices from the library's registries (this module is imported only when a defocus command
+# runs or shows its help, so `depthsmith --help` stays light)
+from ..defocus import MAP_METHODS
+from ..ops import DEFOCUS_KERNELS
+from ._common import (
+    _write,
+    check_outputs,
+    guarded,
+    output_option,
+    overwrite_option,
+    read_guide_arg,
+    status,
+    write_output,
+    write_picture,
+)
+
+KERNELS = tuple(DEFOCUS_KERNELS)
+MAP_CHOICES = tuple(MAP_METHODS)
+
+
+@click.group("defocus")
+def defocus_group():
+    """Blur (defocus) maps and relative depth from one photo by ML blur estimation."""
+
+
+def _read_photo(path, name="IMAGE"):
+    """The photo, read through the guide reader of every command (errors name ``name``)."""
+    return read_guide_arg(path, name=name)
+
+
+@defocus_group.command("map")
+@click.argument("image", type=click.Path(dir_okay=False))
+@output_option
+@click.option("--kernel", type=click.Choice(KERNELS), default="disc", show_default=True,
+              help="Blur-kernel model.")
+@click.option("--method", type=click.Choice(MAP_CHOICES), default="auto", show_default=True,
+              help="Map method (auto: segments when --segments is given, else patches).")
+@click.option("--segments", default=None,
+              help="slic, felzenszwalb, or a label image (PNG; one value per segment).")
+@click.option("--confidence", "confidence_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the confidence map (0-1, float format).")
+@click.option("--preview", type=click.Path(dir_okay=False), default=None,
+              help="Also write a colorized photo / radius / confidence picture (PNG).")
+@overwrite_option
+@guarded
+def map_cmd(image, output, kernel, method, segments, confidence_out, preview, overwrite):
+    """Blur-circle radius (px) of every pixel of IMAGE, written to -o OUT (float format)."""
+    import numpy as np
+
+    from ..defocus import blur_map
+
+    inputs = [image] + ([segments] if segments not in (None, "slic", "felzenszwalb") else [])
+    check_outputs([("-o", output, "depth"), ("--confidence", confidence_out, "depth"),
+                   ("--preview", preview, "image")], overwrite=overwrite, inputs=inputs)
+    rgb = _read_photo(image)
+    seg = segments
+    if segments is not None and segments not in ("slic", "felzenszwalb"):
+        from ..io import read_image
+
+        lab = read_image(segments)
+        seg = (lab[..., 0].astype(np.int64) * 65536 + lab[..., 1].astype(np.int64) * 256
+               + lab[..., 2])
+    mp = rgb.shape[0] * rgb.shape[1] / 1e6
+    if mp > 1:
+        status(f"estimating blur on {mp:.1f} MP ...")
+    extra = {"progress": True} if mp > 1 and seg is None and method in ("auto",
+                                                                        "patches") else {}
+    bm = blur_map(rgb, kernel=kernel, method=method, segments=seg, **extra)
+    write_output(output, bm.radius, overwrite=overwrite, inputs=inputs)
+    status(f"{output}: blur radius {float(np.median(bm.radius)):.2f} px median "
+           f"({float(bm.radius.min()):.2f}-{float(bm.radius.max()):.2f})")
+    if confidence_out:
+        write_output(confidence_out, bm.confidence, overwrite=overwrite, inputs=inputs,
+                     name="--confidence")
+        status(f"wrote {confidence_out}")
+    if preview:
+        from ..io import colorize, save_panel
+
+        imgs = [rgb if rgb.dtype == np.uint8 else (rgb / 257).astype(np.uint8),
+                colorize(bm.radius, vmin=0.0, vmax=float(max(bm.radius.max(), 1e-3))),
+                colorize(bm.confidence, vmin=0.0, vmax=1.0)]
+        _write("--preview", preview, lambda: save_panel(
+            preview, imgs, ["photo", f"blur radius ({kernel})", "confidence"],
+            overwrite=overwrite))
+        status(f"wrote {preview}")
+
+
+@defocus_group.command("simulate")
+@click.argument("image", type=click.Path(dir_okay=False))
+@click.argument("radius", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="Output picture (8-bit gray PNG).")
+@click.option("--depth", type=click.Path(dir_okay=False), default=None,
+              help="Depth map (larger = farther) for layered back-to-front compositing.")
+@click.option("--kernel", type=click.Choice(KERNELS), default="disc", show_default=True)
+@click.option("--noise", type=click.FloatRange(0), default=0.001, show_default=True,
+              help="Gaussian noise std (image in [0, 1]).")
+@overwrite_option
+@guarded
+def simulate_cmd(image, radius, output, depth, kernel, noise, overwrite):
+    """Blur IMAGE with the per-pixel radius map RADIUS (px) and write it to -o OUT."""
+    import numpy as np
+
+    from ..defocus import simulate
+    from ..io import read_depth
+
+    check_outputs([("-o", output, "image")], overwrite=overwrite, inputs=[image, radius, depth])
+    rgb = _read_photo(image)
+    rad = read_depth(radius)
+    d = read_depth(depth) if depth else None
+    out = simulate(rgb, np.nan_to_num(rad), depth=d, kernel=kernel, noise=noise)
+    gray = np.clip(np.rint(out * 255), 0, 255).astype(np.uint8)
+    write_picture(output, np.repeat(gray[..., None], 3, axis=2), overwrite=overwrite, name="-o")
+    status(f"wrote {output}")
+
+
+@defocus_group.command("study")
+@click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False),
+              help="Folder for the figures (created).")
+@click.option("--data", type=click.Path(file_okay=False), default=None,
+              help="Benchmark data folder for the sharp images (default: the bundled sample "
+                   "or $DEPTHSMITH_DATA).")
+@click.option("--prior", type=click.Choice(["ar1", "iid"]), default="ar1", show_default=True)
+@click.option("--quick", is_flag=True, help="Fewer patches and sigmas (a smoke test).")
+@guarded
+def study_cmd(output, data, prior, quick):
+    """Redraw the report's figures 5-9 (log-likelihood surfaces, r_hat against sigma)."""
+    import json
+
+    from ..datasets import data_root
+    from ..defocus._study import study
+
+    root = data or data_root()
+    found = study(output, root=root, prior=prior, quick=quick)
+    click.echo(json.dumps(found, indent=1))
+    status(f"wrote figures to {output}")
