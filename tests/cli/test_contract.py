@@ -333,3 +333,22 @@ def test_defocus_map_outputs_checked_first(ws):
     out.unlink()
     assert_refused(run("defocus", "map", ws["rgb"], "-o", ws["out"] / "r.pfm", "--preview",
                        ws["out"] / "r.pfm"), ws["out"], "--preview")
+
+
+def test_png_output_of_float_depth_needs_scale_before_computing(ws):
+    # a float input written to a PNG without --scale is refused (exit 2: before any work)
+    res = run("fill", ws["small"], "-o", ws["out"] / "f.png")
+    line = assert_refused(res, ws["out"], "-o", "--scale", codes=(2,))
+    assert "PNG stores integers" in line
+
+
+def test_png_in_png_out_keeps_the_inputs_encoding(ws, tmp_path):
+    # an integer PNG input without --scale: the PNG output keeps its (integer) encoding
+    src = tmp_path / "mm.png"
+    d = np.full((H, W), 1500.0, np.float32)
+    d[5:9, 5:9] = 0
+    write_depth(src, d)
+    out = ws["out"] / "f.png"
+    res = run("fill", src, "-o", out)
+    assert res.exit_code == 0, res.stderr
+    np.testing.assert_array_equal(read_depth(out), np.full((H, W), 1500.0, np.float32))

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
-    """A 2000x1500 map with holes and its guide: weighted_median takes several seconds."""
+    """A 3000x2000 map with holes and its guide: weighted_median takes several seconds."""
     d = tmp_path_factory.mktemp("big")
     rng = np.random.default_rng(0)
-    h, w = 1500, 2000
+    h, w = 2000, 3000
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     depth = (2 + 3 * yy / h + (xx > w / 2)).astype(np.float32)
     write_image(d / "rgb.png", np.clip(40 * depth[..., None] + rng.normal(0, 4, (h, w, 3)),
@@ -38,7 +38,7 @@ def test_signal_during_computation(big, tmp_path, sig, code):
     out.mkdir()
     p = subprocess.Popen([sys.executable, "-m", "depthsmith", "refine", str(big / "d.npy"),
                           "--guide", str(big / "rgb.png"), "--method", "weighted_median",
-                          "-o", str(out / "r.png")],
+                          "-o", str(out / "r.npy")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          start_new_session=True)
     time.sleep(1.5)

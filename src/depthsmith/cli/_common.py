@@ -465,6 +465,22 @@ def _write(name, path, write):
                               f"({e.strerror or _first_line(e)})") from None
 
 
+def png_output_scale(output, scale, depth_path=None, name="-o"):
+    """The stored value per unit for a depth output, decided before computing.
+
+    ``--scale`` when given (a PNG output is written with it; other formats ignore it); for a
+    PNG output without it, 1 when the input DEPTH is itself an integer PNG (the output keeps
+    the input's encoding and precision); otherwise a usage error now, not after the work: a
+    PNG stores integers, and float depth would be rounded (values under 0.5 lost).
+    """
+    if scale is not None or not str(output).lower().endswith(".png"):
+        return scale
+    if depth_path is not None and str(depth_path).lower().endswith(".png"):
+        return 1.0
+    fail(f"{name} {output}: a PNG stores integers: pass --scale (stored value per unit, "
+         "e.g. 256 or 1000) or write .pfm/.npy/.tiff/.exr", 2)
+
+
 def write_output(path, depth, *, scale=None, overwrite=False, inputs=(), name="-o"):
     """Write a depth output atomically (after :func:`check_outputs`); exclusive unless
     ``overwrite``, so of two runs racing for the same file one fails. ``scale`` (the

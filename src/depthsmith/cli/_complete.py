@@ -12,6 +12,7 @@ from ._common import (
     memory_option,
     output_option,
     overwrite_option,
+    png_output_scale,
     read_depth_arg,
     read_guide_arg,
     require_valid,
@@ -51,6 +52,7 @@ def complete_cmd(depth, guide, output, method, scale, overwrite, max_memory, par
         raise click.UsageError(f"--method {method} needs --guide RGB")
     TASK.resolve(method, params)  # options no method takes: before reading anything
     check_outputs([("-o", output, "depth")], overwrite=overwrite, inputs=[depth, guide])
+    out_scale = png_output_scale(output, scale, depth)
     # auto runs guided (the costlier) only with a guide
     costliest = "guided" if method == "auto" and guide is not None else method
     guard_memory("complete", costliest, [("DEPTH", depth), ("--guide", guide)],
@@ -62,6 +64,6 @@ def complete_cmd(depth, guide, output, method, scale, overwrite, max_memory, par
     used = choose_method(valid, g is not None) if method == "auto" else method
     params = TASK.resolve(method, params, runs=used)
     out = complete(d, g, method=method, **params)
-    write_output(output, out, scale=scale, overwrite=overwrite)
+    write_output(output, out, scale=out_scale, overwrite=overwrite)
     status(f"{output}: completed {d.shape[1]}x{d.shape[0]} from "
            f"{100 * valid.mean():.2f}% valid pixels ({used})")

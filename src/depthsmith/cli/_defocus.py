@@ -14,6 +14,7 @@ from ._common import (
     guarded,
     output_option,
     overwrite_option,
+    png_output_scale,
     read_guide_arg,
     status,
     write_output,
@@ -58,6 +59,8 @@ def map_cmd(image, output, kernel, method, segments, confidence_out, preview, ov
     inputs = [image] + ([segments] if segments not in (None, "slic", "felzenszwalb") else [])
     check_outputs([("-o", output, "depth"), ("--confidence", confidence_out, "depth"),
                    ("--preview", preview, "image")], overwrite=overwrite, inputs=inputs)
+    png_output_scale(output, None)  # radii are fractional: a PNG output is refused now
+    png_output_scale(confidence_out or "", None, name="--confidence")
     rgb = _read_photo(image)
     seg = segments
     if segments is not None and segments not in ("slic", "felzenszwalb"):

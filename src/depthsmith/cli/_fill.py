@@ -13,6 +13,7 @@ from ._common import (
     memory_option,
     output_option,
     overwrite_option,
+    png_output_scale,
     read_depth_arg,
     read_guide_arg,
     require_valid,
@@ -60,13 +61,14 @@ def fill_cmd(depth, guide, output, method, scale, max_hole, occlusion, disparity
     inputs = [depth, guide]
     check_outputs([("-o", output, "depth"), ("--preview", preview, "image")],
                   overwrite=overwrite, inputs=inputs)
+    out_scale = png_output_scale(output, scale, depth)
     guard_memory("fill", method, [("DEPTH", depth), ("--guide", guide)], max_memory=max_memory)
     d = read_depth_arg(depth, scale, "DEPTH")
     g = read_guide_arg(guide, d.shape)
     require_valid(d, depth)
     out = fill_holes(d, g, method=method, max_hole=max_hole, occlusion=occlusion,
                      disparity=disparity, **params)
-    write_output(output, out, scale=scale, overwrite=overwrite, inputs=inputs)
+    write_output(output, out, scale=out_scale, overwrite=overwrite, inputs=inputs)
     n_holes = int((~(np.isfinite(d) & (d > 0))).sum())
     left = int((~np.isfinite(out)).sum())
     status(f"{output}: filled {n_holes - left} of {n_holes} invalid pixels ({method})"

@@ -12,6 +12,7 @@ from ._common import (
     memory_option,
     output_option,
     overwrite_option,
+    png_output_scale,
     read_depth_arg,
     read_guide_arg,
     require_valid,
@@ -51,6 +52,7 @@ def refine_cmd(depth, guide, output, method, confidence_path, scale, overwrite, 
     params = TASK.resolve(method, params)
     inputs = [depth, guide, confidence_path]
     check_outputs([("-o", output, "depth")], overwrite=overwrite, inputs=inputs)
+    out_scale = png_output_scale(output, scale, depth)
     guard_memory("refine", method, [("DEPTH", depth), ("--guide", guide),
                                     ("--confidence", confidence_path)], max_memory=max_memory)
     d = read_depth_arg(depth, scale, "DEPTH")
@@ -65,5 +67,5 @@ def refine_cmd(depth, guide, output, method, confidence_path, scale, overwrite, 
                              "expected the same size")
         conf = np.nan_to_num(conf, nan=0.0)
     out = refine(d, g, confidence=conf, method=method, **params)
-    write_output(output, out, scale=scale, overwrite=overwrite)
+    write_output(output, out, scale=out_scale, overwrite=overwrite)
     status(f"wrote {output} ({d.shape[1]}x{d.shape[0]}, method {method})")

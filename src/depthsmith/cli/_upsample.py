@@ -14,6 +14,7 @@ from ._common import (
     memory_option,
     output_option,
     overwrite_option,
+    png_output_scale,
     read_depth_arg,
     read_guide_arg,
     require_valid,
@@ -82,6 +83,7 @@ def upsample_cmd(depth, factor, size, guide, output, method, scale, depth_scale,
         raise click.UsageError(f"--method {method} needs --guide RGB")
     TASK.resolve(method, params)  # options no method takes: before reading anything
     check_outputs([("-o", output, "depth")], overwrite=overwrite, inputs=[depth, guide])
+    out_scale = png_output_scale(output, scale, depth)
     # the output size from the headers: the memory guard counts the output's pixels
     sizes = input_sizes([("DEPTH", depth), ("--guide", guide)])
     in_hw = sizes["DEPTH"]
@@ -95,5 +97,5 @@ def upsample_cmd(depth, factor, size, guide, output, method, scale, depth_scale,
     require_valid(d, depth)
     out_hw = _output_size(d.shape, factor, hw, None if g is None else g.shape[:2])
     out = upsample(d, guide=g, size=out_hw, method=used, **params)
-    write_output(output, out, scale=scale, overwrite=overwrite)
+    write_output(output, out, scale=out_scale, overwrite=overwrite)
     status(f"{output}: {d.shape[1]}x{d.shape[0]} -> {out_hw[1]}x{out_hw[0]} ({used})")
