@@ -32,6 +32,14 @@ def big(tmp_path_factory):
     return d
 
 
+def _default_signals():
+    """In the child: default SIGINT / SIGTERM dispositions. A shell's background job (CI
+    runners, ``nohup``) starts with SIGINT ignored, and Python keeps an ignored SIGINT
+    ignored: a Ctrl-C test must restore what a terminal gives."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_during_computation(big, tmp_path, sig, code):
     out = tmp_path / "out"
@@ -40,7 +48,7 @@ def test_signal_during_computation(big, tmp_path, sig, code):
                           "--guide", str(big / "rgb.png"), "--method", "weighted_median",
                           "-o", str(out / "r.npy")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         start_new_session=True)
+                         start_new_session=True, preexec_fn=_default_signals)
     time.sleep(1.5)
     assert p.poll() is None, "finished before the signal: make the input larger"
     t = time.perf_counter()
