@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import click
 
+from .._tasks import method_parameters
+
 __all__ = ["TaskMethods", "method_options"]
 
 _PREFIX = "method_param_"
@@ -158,15 +160,14 @@ class TaskMethods:
         self.params: dict[str, _Param] = {}
         self.unsupported: dict[str, list[str]] = {}  # parameter -> methods (no option)
         for name, fn in self.methods.items():
-            sig = inspect.signature(fn)
-            plist = list(sig.parameters.values())
+            plist = list(inspect.signature(fn).parameters.values())
             if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in plist):
                 self.any_params.add(name)
             if len(plist) > 1 and plist[1].default is inspect.Parameter.empty:
                 self.needs_guide.add(name)
             docs = _doc_lines(fn)
-            for p in plist[2:]:
-                if p.kind is inspect.Parameter.VAR_KEYWORD or p.name in self.shared:
+            for p in method_parameters(fn).values():
+                if p.name in self.shared:
                     continue
                 kind = _kind(p)
                 if kind is None:

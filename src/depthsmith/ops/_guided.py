@@ -73,10 +73,13 @@ def guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0, valid=No
 
 def guided_core(p, g, c, radius, eps, min_weight=1e-6):
     """Guided filter without input checks: ``p`` float32 (H, W) (any value where ``c`` is
-    0), ``g`` float32 or uint8 (H, W, C) on the 8-bit scale, ``c`` float32 weights, ``eps`` in
-    squared 8-bit steps."""
+    0), ``g`` float32 or uint8 (H, W, C) on the 8-bit scale, ``c`` float32 weights (None:
+    uniform), ``eps`` in squared 8-bit steps."""
     nc = g.shape[2]
-    if nc in (1, 3) and 0 < radius < min(p.shape) and _uniform_weights(c):
+    uniform = c is None or _uniform_weights(c)
+    if c is None:
+        c = np.ones(p.shape, np.float32)  # for the weighted path only
+    if nc in (1, 3) and 0 < radius < min(p.shape) and uniform:
         # unweighted case: OpenCV's guided filter computes the same thing (He et al.,
         # reflected borders) with SIMD box filters, about 2x faster than the weighted path
         # (and faster again on a uint8 guide, same output)

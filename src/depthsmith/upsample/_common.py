@@ -19,7 +19,7 @@ from ..ops import nearest_fill
 MAX_OUTPUT_PIXELS = 1 << 30
 
 __all__ = ["MAX_OUTPUT_PIXELS", "output_size", "prepare", "filled", "resize", "finish",
-           "sigma_color", "eps", "factor_of", "sigma_depth"]
+           "or_default", "factor_of", "sigma_depth"]
 
 
 def output_size(shape, factor=None, size=None, guide_shape=None) -> tuple[int, int]:
@@ -110,14 +110,9 @@ def finish(out, d, v, size):
     return out.astype(np.float32)
 
 
-def sigma_color(value, base):
-    """``sigma_color`` as given, else ``base`` (both in 8-bit steps)."""
-    return check_positive(base if value is None else value, "sigma_color")
-
-
-def eps(value, base):
-    """Guided-filter eps as given, else ``base`` (both in squared 8-bit steps)."""
-    return check_positive(base if value is None else value, "eps")
+def or_default(value, base, name):
+    """A positive parameter as given, else the method's default ``base`` (same units)."""
+    return check_positive(base if value is None else value, name)
 
 
 def factor_of(d_shape, size) -> float:

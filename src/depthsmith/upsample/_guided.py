@@ -7,8 +7,7 @@ import numpy as np
 
 from .._validate import InputError
 from ..ops import guided_filter
-from ._common import eps as eps_default
-from ._common import factor_of, filled, prepare, resize
+from ._common import factor_of, filled, or_default, prepare, resize
 
 __all__ = ["guided", "GUIDED_EPS"]
 
@@ -45,5 +44,5 @@ def guided(depth, guide, *, size=None, valid=None, radius: int | None = None,
     if int(r) != r or r < 1:
         raise InputError(f"radius must be an integer >= 1, got {radius!r}")
     bic = resize(filled(d, v), sz, cv2.INTER_CUBIC)
-    return guided_filter(bic, g, radius=int(r), eps=eps_default(eps, GUIDED_EPS),
+    return guided_filter(bic, g, radius=int(r), eps=or_default(eps, GUIDED_EPS, "eps"),
                          valid=np.ones(sz, bool)).astype(np.float32)

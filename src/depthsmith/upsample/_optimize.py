@@ -7,9 +7,7 @@ import numpy as np
 
 from .._validate import Guide, InputError, check_positive
 from ..ops import fast_global_smoother, fast_guided_filter, guided_core, joint_bilateral_upsample
-from ._common import eps as eps_default
-from ._common import factor_of, filled, finish, prepare
-from ._common import sigma_color as sigma_color_default
+from ._common import factor_of, filled, finish, or_default, prepare
 from ._common import sigma_depth as sigma_depth_default
 from ._jbu import jbu
 
@@ -33,11 +31,6 @@ BAND_SIGMA_SPACE = 0.35
 SIGMA_DEPTH_FRACTION = 0.05
 #: Edge scale of the optional WLS stage (lam > 0), 8-bit steps.
 SMOOTH_SIGMA_COLOR = 8.0
-
-
-def ones_like(a):
-    """Uniform guided-filter weights for ``a`` (OpenCV's fast path, plus the range clamp)."""
-    return np.ones(a.shape, np.float32)
 
 
 def optimize(depth, guide, *, size=None, valid=None, sigma_color: float | None = None,
@@ -118,8 +111,8 @@ def optimize(depth, guide, *, size=None, valid=None, sigma_color: float | None =
         raise InputError(f"subsample must be an integer >= 1, got {subsample!r}")
     if int(iterations) != iterations or iterations < 0:
         raise InputError(f"iterations must be an integer >= 0, got {iterations!r}")
-    e = eps_default(eps, OPT_EPS)
-    sc = sigma_color_default(sigma_color, OPT_SIGMA_COLOR)
+    e = or_default(eps, OPT_EPS, "eps")
+    sc = or_default(sigma_color, OPT_SIGMA_COLOR, "sigma_color")
     s = int(subsample)
     r = int(r)
     if s > 1 and f >= SUBSAMPLED_FROM * s and g.shape[2] == 3 and not planar:
@@ -129,7 +122,7 @@ def optimize(depth, guide, *, size=None, valid=None, sigma_color: float | None =
         rl = max(1, int(round(r / s)))
         ul = finish(joint_bilateral_upsample(d, Guide.from_levels(gl), valid=v, sigma_color=sc),
                      d, v, gl.shape[:2])
-        ql = guided_core(ul, gl, ones_like(ul), rl, e)
+        ql = guided_core(ul, gl, None, rl, e)
         u = cv2.resize(ql, (W, H), interpolation=cv2.INTER_LINEAR)
         if iterations:
             sd = sigma_depth_default(sigma_depth, d[v], SIGMA_DEPTH_FRACTION)
@@ -141,14 +134,14 @@ def optimize(depth, guide, *, size=None, valid=None, sigma_color: float | None =
                                              sigma_space=BAND_SIGMA_SPACE,
                                              reference=u, sigma_depth=sd, mask=band)
                 u = np.where(band & np.isfinite(t), t, u)
-            u = guided_core(u, gf, ones_like(u), r, e)
+            u = guided_core(u, gf, None, r, e)
         if not iterations:
-            u = guided_core(u, gf, ones_like(u), r, e)
+            u = guided_core(u, gf, None, r, e)
     else:
         u = jbu(d, g, valid=v, sigma_color=sc)
         u = fast_guided_filter(u, g, radius=r, eps=e, subsample=s, planar=bool(planar))
     lam = check_positive(lam, "lam", allow_zero=True)
     if lam > 0:
-        ssm = sigma_color_default(sigma_smooth, SMOOTH_SIGMA_COLOR)
+        ssm = or_default(sigma_smooth, SMOOTH_SIGMA_COLOR, "sigma_smooth")
         u = fast_global_smoother(u, g, lam=lam, sigma_color=ssm, valid=np.ones(sz, bool))
     return u.astype(np.float32)
