@@ -1,0 +1,65 @@
+"""ONNX inference for shipped and user models: one ``onnxruntime`` session per file and process.
+
+PyTorch is never imported here: shipped models run through onnxruntime only.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from .._validate import InputError
+
+__all__ = ["MODELS_DIR", "model_path", "session", "run"]
+
+#: The shipped ONNX weight files (each with a ``<name>.md`` card next to it).
+MODELS_DIR = Path(__file__).parent / "models"
+
+_LOCK = threading.Lock()
+_SESSIONS: dict[tuple, object] = {}
+
+
+def model_path(name_or_path) -> Path:
+    """A shipped model's file (``"sr"`` -> ``models/sr.onnx``) or a user's path, checked."""
+    p = Path(name_or_path)
+    if p.suffix != ".onnx" and not p.exists():
+        p = MODELS_DIR / f"{name_or_path}.onnx"
+    if not p.is_file():
+        raise InputError(f"model {str(name_or_path)!r}: no such ONNX file ({p})")
+    return p
+
+
+def session(name_or_path, threads: int | None = None):
+    """The cached ``onnxruntime.InferenceSession`` for a model (one per file, thread count
+    and process; a forked child builds its own). A corrupt file is an :class:`InputError`."""
+    import onnxruntime as ort
+
+    p = model_path(name_or_path).resolve()
+    st = p.stat()
+    key = (str(p), st.st_mtime_ns, st.st_size, threads, os.getpid())
+    with _LOCK:
+        s = _SESSIONS.get(key)
+        if s is None:
+            opts = ort.SessionOptions()
+            opts.log_severity_level = 3
+            if threads:
+                opts.intra_op_num_threads = int(threads)
+                opts.inter_op_num_threads = 1
+            try:
+                s = ort.InferenceSession(str(p), sess_options=opts,
+                                         providers=["CPUExecutionProvider"])
+            except Exception as e:  # onnxruntime raises its own exception types
+                first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+                raise InputError(f"model {str(p)!r} is not a valid ONNX model: {first}") from None
+            _SESSIONS[key] = s
+        return s
+
+
+def run(name_or_path, inputs: dict, threads: int | None = None) -> list:
+    """Run a model on ``inputs`` (name -> float32 array); returns its outputs in order."""
+    s = session(name_or_path, threads)
+    names = {i.name for i in s.get_inputs()}
+    if set(inputs) != names:
+        raise InputError(f"model expects inputs {sorted(names)}, got {sorted(inputs)}")
+    return s.run(None, inputs)
