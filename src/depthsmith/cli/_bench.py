@@ -17,12 +17,16 @@ from ._common import check_plain_output, guarded, overwrite_option, status
               help="Write the full results (per scene) as JSON.")
 @click.option("--docs", "docs_path", type=click.Path(dir_okay=False), default=None,
               help="Append the table to this markdown file (e.g. docs/benchmarks.md).")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
+              help="Write a static HTML report (tables, quality/time plots, example "
+                   "pictures, machine and date) to this new folder; opens from disk.")
 @click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True,
               help="Timed calls per case after the warm-up (best is kept).")
 @click.option("-v", "--verbose", is_flag=True, help="Print each case's scores.")
 @overwrite_option
 @guarded
-def bench(tasks, data, scenes, methods, json_path, docs_path, repeat, verbose, overwrite):
+def bench(tasks, data, scenes, methods, json_path, docs_path, report_dir, repeat, verbose,
+          overwrite):
     """Run benchmark TASKS such as FILL-OCC (or all) and print their tables.
 
     Known tasks: FILL-OCC, FILL-HOLES, REFINE, COMPLETE-KITTI, COMPLETE-SAMPLES,
@@ -44,10 +48,19 @@ def bench(tasks, data, scenes, methods, json_path, docs_path, repeat, verbose, o
             check_plain_output(jp, name="--json", overwrite=overwrite)
     if docs_path:
         check_plain_output(docs_path, name="--docs", overwrite=True)  # appended to
+    recorder = None
+    if report_dir:
+        from ..report import ExampleRecorder, check_report_dir
+
+        check_report_dir(report_dir, overwrite=overwrite, name="--report")
+        recorder = ExampleRecorder()
     from ..datasets import data_root, require_data_root
 
     root = Path(data) if data else (data_root() or require_data_root())
+    reports = []
     for i, (task, jp) in enumerate(zip(selected, json_paths, strict=True)):
+        if recorder is not None:  # keeps thumbnails in the scorer, outside the timings
+            task = recorder.wrap(task)
         report = run(task, root, scenes=scenes.split(",") if scenes else None,
                      methods=methods.split(",") if methods else None, repeat=repeat,
                      log=status if verbose else None)
@@ -58,6 +71,25 @@ def bench(tasks, data, scenes, methods, json_path, docs_path, repeat, verbose, o
             write_outputs(report, docs_path=docs_path)
         if i + 1 < len(selected):
             click.echo("")
+        reports.append(report)
+    if report_dir:
+        opts = [("--data", data), ("--scenes", scenes), ("--methods", methods),
+                ("--repeat", repeat if repeat != 1 else None)]
+        command = " ".join(["depthsmith bench", *tasks, *(f"{k} {v}" for k, v in opts
+                                                           if v is not None)])
+        _write_report(report_dir, reports, recorder, overwrite, command)
+
+
+def _write_report(report_dir, reports, recorder, overwrite, command):
+    """The HTML report, built beside ``report_dir`` and renamed into place."""
+    from pathlib import Path
+
+    from ..report import write_bench_report
+    from ._common import _write
+
+    page = _write("--report", report_dir, lambda: write_bench_report(
+        reports, report_dir, examples=recorder, overwrite=overwrite, command=command))
+    status(f"wrote {Path(page)}")
 
 
 def _write_json(path, obj, overwrite):
