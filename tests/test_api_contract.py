@@ -116,6 +116,16 @@ def test_bad_params(task, kw):
     _expect_error(CALLS[task], d, g, **kw)
 
 
+@pytest.mark.parametrize("task", ["fill", "refine", "complete", "upsample"])
+@pytest.mark.parametrize("kw", [{"tile": 0}, {"tile": 2.5}, {"tile": "64"}, {"threads": 0},
+                                {"threads": -2}, {"threads": "2"}])
+def test_bad_tile_or_threads(task, kw):
+    d, g = _depth(), _guide()
+    if task == "upsample":
+        d = np.random.default_rng(0).uniform(1, 3, (3, 4)).astype(np.float32)
+    assert next(iter(kw)) in _expect_error(CALLS[task], d, g, **kw)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(task=st.sampled_from(["fill", "refine", "complete"]),
        dtype=st.sampled_from(["float32", "float64", "uint16", "int32", "uint8"]),

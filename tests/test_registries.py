@@ -2,7 +2,10 @@
 
 * the same picture as a uint8, uint16 (x257) or float [0, 1] guide gives the same result;
 * Fortran-ordered and strided (non-contiguous) inputs give bit-identical results;
-* inputs are never modified.
+* inputs are never modified;
+* with ``tile=`` and ``threads=`` too: tiled results equal whole-frame ones within the
+  method's stated tolerance (``depthsmith._tiling.TOLERANCE``), are layout invariant, and
+  leave the inputs untouched.
 """
 
 from __future__ import annotations
@@ -32,17 +35,17 @@ def _case(task, rng):
         holes = np.zeros(d.shape, bool)
         holes[10:18, 20:30] = True
         holes[30:34, 5:9] = True
-        return (lambda x, g, m: fill.fill_holes(x, g, method=m),
+        return (lambda x, g, m, **k: fill.fill_holes(x, g, method=m, **k),
                 np.where(holes, np.nan, d).astype(np.float32), rgb)
     if task == "refine":
         noisy = (d + rng.normal(0, 0.05, d.shape)).astype(np.float32)
-        return (lambda x, g, m: refine.refine(x, g, method=m), noisy, rgb)
+        return (lambda x, g, m, **k: refine.refine(x, g, method=m, **k), noisy, rgb)
     if task == "complete":
         keep = rng.random(d.shape) < 0.015  # sparse: auto takes the guided method
-        return (lambda x, g, m: complete.complete(x, g, method=m),
+        return (lambda x, g, m, **k: complete.complete(x, g, method=m, **k),
                 np.where(keep, d, 0).astype(np.float32), rgb)
     low = d[::4, ::4].copy()
-    return (lambda x, g, m: upsample.upsample(x, 4, g, method=m), low, rgb)
+    return (lambda x, g, m, **k: upsample.upsample(x, 4, g, method=m, **k), low, rgb)
 
 
 CASES = [(t, m) for t, mod in (("fill", fill), ("refine", refine), ("complete", complete),
@@ -79,6 +82,23 @@ def test_layout_invariance_and_inputs_untouched(task, method):
     big_g[::2, ::2] = rgb
     out = run(big_d[::2, ::3], big_g[::2, ::2], method)
     np.testing.assert_array_equal(out, ref)
+
+
+@pytest.mark.parametrize(("task", "method"), CASES)
+def test_tiled_and_threaded_runs_keep_the_invariants(task, method):
+    from depthsmith._tiling import TOLERANCE
+
+    run, d, rgb = _case(task, np.random.default_rng(2))
+    d0, g0 = d.copy(), rgb.copy()
+    ref = run(d, rgb, method)
+    out = run(d, rgb, method, tile=16, threads=1)
+    np.testing.assert_array_equal(d, d0)
+    np.testing.assert_array_equal(rgb, g0)
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(ref))
+    span = float(np.nanmax(ref) - np.nanmin(ref)) or 1.0
+    np.testing.assert_allclose(out, ref, rtol=0, atol=TOLERANCE.get((task, method), 1e-5) * span)
+    fortran = run(np.asfortranarray(d), np.asfortranarray(rgb), method, tile=16, threads=2)
+    np.testing.assert_array_equal(fortran, out)
 
 
 def test_cones_complete_uint8_and_float_guides_agree(cones):

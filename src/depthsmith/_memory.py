@@ -38,7 +38,7 @@ TABLE: dict[tuple[str, str], tuple[float, float]] = {
     ("info", "default"): (13, 132),
     ("eval", "default"): (132, 159),
     ("colorize", "default"): (71, 158),
-    ("fill", "default"): (100, 203),
+    ("fill", "default"): (34, 189),  # re-measured 2026-12-07 after the compact guided fill
     ("fill", "normconv"): (98, 205),
     ("fill", "colorization"): (159, 204),
     ("fill", "background"): (47, 203),
@@ -56,6 +56,23 @@ TABLE: dict[tuple[str, str], tuple[float, float]] = {
     ("upsample", "guided"): (113, 198),
     ("upsample", "optimize"): (48, 200),
 }
+
+#: (command, method) -> bytes per pixel of the whole frame in a run with ``--tile``: the
+#: inputs, the output and the reader's and writer's buffers, which stay whole; the tile's
+#: own working set is added as the untiled rate times one tile window (the tile plus
+#: :data:`TILE_MARGIN` on every side). Measured by ``benchmarks/bench_memory.py`` on
+#: 2026-12-07 (6 MP synthetic inputs, --tile 512; see docs/scale_memory.md). Commands
+#: and methods missing here do not tile (global methods ignore ``--tile``) and keep
+#: their untiled rate.
+TILED: dict[tuple[str, str], float] = {
+    ("refine", "default"): 24,
+    ("upsample", "optimize"): 12,  # what auto runs with a guide from x4 (the measured case)
+}
+
+#: Margin (px) per side assumed for a tile window in the estimate: at least the support of
+#: every local method at its default parameters (refine ``auto``: 62, upsample x16
+#: ``optimize``: 160) for the factors users pass.
+TILE_MARGIN = 192
 
 #: methods that cost what the measured default costs (cheaper ones share its row)
 _ALIASES = {("fill", "auto"): "default", ("refine", "auto"): "default",
@@ -99,11 +116,32 @@ def _row(command: str, method: str | None) -> tuple[float, float]:
     return max(rows, key=lambda r: r[0] * 1e7 + r[1] * _MIB)
 
 
-def estimate(command: str, method: str | None, pixels: int) -> int:
+def _tiles(command: str, method: str | None) -> bool:
+    """Whether ``--tile`` bounds this command's working set (a local method)."""
+    from ._tiling import global_reason
+
+    if command not in ("fill", "refine", "complete", "upsample"):
+        return False
+    return global_reason(command, method or "auto") is None
+
+
+def estimate(command: str, method: str | None, pixels: int, tile: int | None = None) -> int:
     """Estimated peak resident bytes of ``depthsmith COMMAND --method METHOD`` on
-    ``pixels`` pixels (for several candidate methods, pass the costliest's name)."""
+    ``pixels`` pixels (for several candidate methods, pass the costliest's name).
+
+    With ``tile`` (``--tile``) and a method that tiles, the whole frame costs the
+    :data:`TILED` rate and one tile window of ``(tile + 2 TILE_MARGIN)^2`` pixels, at most
+    the frame, costs the untiled rate (never more than the untiled estimate; a method
+    without a measured :data:`TILED` rate keeps its untiled estimate)."""
     bpp, const = _row(command, method)
-    return int(bpp * pixels + const * _MIB)
+    if tile is None or not _tiles(command, method):
+        return int(bpp * pixels + const * _MIB)
+    key = (command, _ALIASES.get((command, method or "default"), method or "default"))
+    untiled = int(bpp * pixels + const * _MIB)
+    if key not in TILED:  # not measured: no saving claimed
+        return untiled
+    window = min(pixels, (int(tile) + 2 * TILE_MARGIN) ** 2)
+    return min(untiled, int(TILED[key] * pixels + bpp * window + const * _MIB))
 
 
 def _read_int(path) -> int | None:
@@ -171,13 +209,14 @@ def available() -> tuple[int | None, str]:
 
 
 def check(command: str, method: str | None, pixels: int, *, max_memory: int | None = None,
-          what: str = "the input") -> int:
+          what: str = "the input", tile: int | None = None) -> int:
     """Raise :class:`MemoryLimitError` (one line: what it needs, what is available, what
     would help) when ``command`` on ``pixels`` pixels would not fit; return the estimate.
 
-    ``max_memory`` (bytes, ``--max-memory``) replaces the measured availability.
+    ``max_memory`` (bytes, ``--max-memory``) replaces the measured availability; ``tile``
+    (``--tile``) is the tile side of a tiled run (see :func:`estimate`).
     """
-    need = estimate(command, method, pixels)
+    need = estimate(command, method, pixels, tile)
     if max_memory is not None:
         have, source = max_memory, "--max-memory"
     else:
@@ -189,6 +228,8 @@ def check(command: str, method: str | None, pixels: int, *, max_memory: int | No
         raise MemoryLimitError(
             f"{what} ({pixels / 1e6:.1f} MP): {run} needs about {format_size(need)} of memory "
             f"but {format_size(have)} is available ({source}); use a smaller input (crop or "
-            "downscale it; tiling comes with batch processing), or raise --max-memory if "
-            "you know better")
+            "downscale it), "
+            + (("a smaller --tile, " if tile is not None else "--tile N, ")
+               if _tiles(command, method) else "")
+            + "or raise --max-memory if you know better")
     return need

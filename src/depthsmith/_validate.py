@@ -101,14 +101,26 @@ class Guide:
     as float in [0, 1] gives the same result within float rounding.
     """
 
-    __slots__ = ("array", "step", "dtype", "_levels", "_u8")
+    __slots__ = ("_array", "step", "dtype", "_levels", "_u8")
 
-    def __init__(self, array: np.ndarray, step: float, dtype, u8: np.ndarray | None = None):
-        self.array = array
+    def __init__(self, array: np.ndarray | None, step: float, dtype,
+                 u8: np.ndarray | None = None):
+        # array None: a uint8 guide whose float32 copy is made on first use (a caller that
+        # only needs :attr:`uint8` or a crop never holds a float copy of the whole frame)
+        self._array = array
         self.step = float(step)
         self.dtype = np.dtype(dtype)
         self._levels = array if self.step == 1.0 else None
         self._u8 = u8
+
+    @property
+    def array(self) -> np.ndarray:
+        """(H, W, C) float32 in the guide's own units (see the class docstring)."""
+        if self._array is None:
+            self._array = np.ascontiguousarray(self._u8, dtype=np.float32)
+            if self.step == 1.0:
+                self._levels = self._array
+        return self._array
 
     @classmethod
     def from_levels(cls, levels: np.ndarray) -> Guide:
@@ -119,15 +131,17 @@ class Guide:
 
     @property
     def shape(self) -> tuple[int, int, int]:
-        return self.array.shape
+        return (self._u8 if self._array is None else self._array).shape
 
     @property
     def channels(self) -> int:
-        return int(self.array.shape[2])
+        return int(self.shape[2])
 
     @property
     def levels(self) -> np.ndarray:
         """(H, W, C) float32 on the 8-bit scale (0-255 for a full-range picture)."""
+        if self._levels is None and self.step == 1.0:
+            return self.array
         if self._levels is None:
             self._levels = np.ascontiguousarray(self.array * np.float32(1.0 / self.step),
                                                 dtype=np.float32)
@@ -157,7 +171,7 @@ def check_guide(guide, shape: tuple[int, int] | None = None, name: str = "guide"
     :class:`Guide` passes through (its shape is still checked).
     """
     if isinstance(guide, Guide):
-        g = guide.array
+        g = guide  # its shape only: no float copy made here
         if g.shape[2] not in channels:
             raise InputError(f"{name} shape {_shape(g)} is not an image with "
                              f"{' or '.join(map(str, channels))} channels: expected (H, W[, C])")
@@ -184,10 +198,11 @@ def check_guide(guide, shape: tuple[int, int] | None = None, name: str = "guide"
                          f"{tuple(int(s) for s in shape)}")
     if g.shape[0] < 1 or g.shape[1] < 1:
         raise InputError(f"{name} shape {_shape(g)} is empty")
-    u8 = np.ascontiguousarray(g) if raw.dtype == np.uint8 else None
+    if raw.dtype == np.uint8:  # its float32 copy is made when first used (Guide.array)
+        return Guide(None, step, raw.dtype, np.ascontiguousarray(g))
     a = np.ascontiguousarray(g, dtype=np.float32)
     if step != 1.0 / 255.0:
-        return Guide(a, step, raw.dtype, u8)
+        return Guide(a, step, raw.dtype)
     if not np.isfinite(a).all():
         raise InputError(f"{name} contains NaN or inf: expected finite values")
     lo, hi = float(a.min()), float(a.max())

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _threads, _tiling
 from .._tasks import run_method
 from .._validate import InputError, check_depth, check_guide, check_valid
 from ._guided import guided
 from ._interpolate import interpolate
+from ._learned import learned
 from ._morphological import morphological
 from ._normconv import normconv
 
@@ -83,10 +85,12 @@ METHODS = {
     "guided": guided,
     "interpolate": interpolate,
     "morphological": morphological,
+    "learned": learned,
 }
 
 
-def complete(depth, guide=None, *, valid=None, method: str = "auto", **params):
+def complete(depth, guide=None, *, valid=None, method: str = "auto",
+             tile: int | None = None, threads: int | None = None, **params):
     """Sparse-to-dense depth completion.
 
     Parameters
@@ -101,7 +105,15 @@ def complete(depth, guide=None, *, valid=None, method: str = "auto", **params):
         Trusted pixels; default finite & > 0.
     method : str
         One of :data:`METHODS`: ``"auto"`` (default, see :func:`choose_method`),
-        ``"normconv"``, ``"guided"``, ``"interpolate"``, ``"morphological"``.
+        ``"normconv"``, ``"guided"``, ``"interpolate"``, ``"morphological"``, ``"learned"``
+        (a small CNN shipped as ONNX, :func:`~depthsmith.complete._learned.learned`).
+    tile : int, optional
+        Accepted for a uniform interface and ignored: every completion method is global
+        (see :mod:`depthsmith._tiling`).
+    threads : int, optional
+        Threads for numba, OpenCV, BLAS and ONNX Runtime during the call (default:
+        ``set_threads`` / ``DEPTHSMITH_NUM_THREADS``, else all cores); the result does not
+        depend on it.
     **params
         Keyword parameters of the chosen method; an unknown one is an :class:`InputError`.
 
@@ -125,9 +137,11 @@ def complete(depth, guide=None, *, valid=None, method: str = "auto", **params):
     >>> bool(np.allclose(out, 5.0, atol=1e-4))
     True
     """
-    d = check_depth(depth)
-    v = check_valid(valid, d)
-    g = None if guide is None else check_guide(guide, d.shape)
-    if method == "guided" and g is None:
-        raise InputError("method 'guided' needs a guide image: pass guide=(H, W, 3)")
-    return run_method(METHODS, method, d, g, {"valid": v}, params)
+    _tiling.check_tile(tile)
+    with _threads.threads(threads):
+        d = check_depth(depth)
+        v = check_valid(valid, d)
+        g = None if guide is None else check_guide(guide, d.shape)
+        if method == "guided" and g is None:
+            raise InputError("method 'guided' needs a guide image: pass guide=(H, W, 3)")
+        return run_method(METHODS, method, d, g, {"valid": v}, params)

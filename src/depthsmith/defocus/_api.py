@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _threads, _tiling
 from .._validate import InputError
 from ._common import BlurEstimate, BlurMap, _noise, as_gray, check_kernel, check_prior
 from ._decorrelation import decorrelation
@@ -81,7 +82,7 @@ def loglik_surface(patch, radii=None, sigmas=(0.1,), *, kernel: str = "disc",
 
 
 def blur_map(image, *, kernel: str = "disc", method: str = "auto", segments=None,
-             **params) -> BlurMap:
+             tile: int | None = None, threads: int | None = None, **params) -> BlurMap:
     """Per-pixel blur-circle radius (px) of one photo and its confidence.
 
     Parameters
@@ -91,12 +92,22 @@ def blur_map(image, *, kernel: str = "disc", method: str = "auto", segments=None
     method : str                  a ``MAP_METHODS`` entry; ``auto``: ``segments`` when
                                   ``segments`` is given, else ``patches``
     segments : "slic", "felzenszwalb" or (H, W) int label array, optional
+    tile : int, optional          accepted and ignored: every map method is global
+                                  (:mod:`depthsmith._tiling`)
+    threads : int, optional       threads for numba, OpenCV and BLAS during the call;
+                                  the result does not depend on it
     **params                      passed to the method
 
     Returns
     -------
     BlurMap with ``radius`` and ``confidence``, (H, W) float32, finite.
     """
+    _tiling.check_tile(tile)
+    with _threads.threads(threads):
+        return _blur_map(image, kernel, method, segments, params)
+
+
+def _blur_map(image, kernel, method, segments, params) -> BlurMap:
     if method not in MAP_METHODS:
         raise InputError(f"method {method!r} is unknown; known: {', '.join(MAP_METHODS)}")
     if method == "patches":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from .. import _threads, _tiling
 from .._tasks import run_method
 from .._validate import check_positive
 from ._background import background
@@ -47,7 +48,8 @@ METHODS = {
 
 
 def fill_holes(depth, guide=None, *, valid=None, method: str = "auto", occlusion: bool = False,
-               disparity: bool = False, max_hole=None, **params):
+               disparity: bool = False, max_hole=None, tile: int | None = None,
+               threads: int | None = None, **params):
     """Fill the invalid pixels of a depth map.
 
     Parameters
@@ -71,6 +73,13 @@ def fill_holes(depth, guide=None, *, valid=None, method: str = "auto", occlusion
     max_hole : float, optional
         Leave NaN where the nearest valid pixel is farther than ``max_hole`` pixels
         (Euclidean); default: fill everything.
+    tile : int, optional
+        Accepted for a uniform interface and ignored: every fill method is global (a hole
+        pixel's value can come from anywhere, see :mod:`depthsmith._tiling`); they keep
+        their working memory lean instead.
+    threads : int, optional
+        Threads for numba, OpenCV and BLAS during the call (default: ``set_threads`` /
+        ``DEPTHSMITH_NUM_THREADS``, else all cores); the result does not depend on it.
     **params
         The method's own parameters (e.g. ``prefer="near"`` or ``color_weight`` for
         ``guided``); an unknown one is an :class:`InputError`.
@@ -90,12 +99,21 @@ def fill_holes(depth, guide=None, *, valid=None, method: str = "auto", occlusion
     >>> bool(np.isfinite(out).all()), float(out[2, 3])
     (True, 2.0)
     """
+    _tiling.check_tile(tile)
+    with _threads.threads(threads):
+        return _fill(depth, guide, valid, method, occlusion, disparity, max_hole, params)
+
+
+def _fill(depth, guide, valid, method, occlusion, disparity, max_hole, params):
     d, v, g = prepare(depth, guide, valid)
     if max_hole is not None:
         max_hole = check_positive(max_hole, "max_hole", allow_zero=True)
     hints = {"occlusion": bool(occlusion), "disparity": bool(disparity)}
     out = run_method(METHODS, method, d, g, {"valid": v, **hints}, params)
-    out = np.where(v, d, out).astype(np.float32)
+    if not (isinstance(out, np.ndarray) and out.dtype == np.float32
+            and not np.shares_memory(out, d)):
+        out = np.array(out, np.float32)  # a copy we own (never the caller's array)
+    np.copyto(out, d, where=v)  # in place: no second frame-sized temporary
     if max_hole is not None and not v.all():
         far = ndimage.distance_transform_edt(~v) > max_hole
         out[far] = np.nan

@@ -7,7 +7,8 @@ import numpy as np
 from numba import njit
 
 from .._validate import check_positive
-from ..ops import geodesic_two_layers
+from ..ops import TIE_MARGIN, beyond
+from ..ops._geodesic import compact_set, two_layers_compact
 from ._common import check_prefer, farness, prepare, scan_ends
 
 __all__ = ["guided", "BLEND_WITH_GUIDE", "SLOPE_RADIUS", "SLOPE_MAX", "FOREGROUND_PENALTY"]
@@ -50,15 +51,16 @@ def _seed_cost(d, valid, seeds, prefer, disparity, tol, penalty):
     best = np.where(np.isnan(best), -np.inf, best).astype(np.float32)
     ref = cv2.dilate(best, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT,
                      borderValue=-np.inf)
-    fg = seeds & np.isfinite(ref) & (f < ref - tol * np.abs(ref))
+    fg = seeds & np.isfinite(ref) & (f < ref - tol * (1.0 + TIE_MARGIN) * np.abs(ref))
     cost[fg] = penalty
     return cost
 
 
 @njit(cache=True)
-def _slope_at(d, valid, s, w, radius, max_slope, gx, gy, have):
-    """Local slope of seed ``s`` (valid central differences, edges excluded), cached."""
-    if have[s]:
+def _slope_at(d, valid, s, k, w, radius, max_slope, gx, gy, have):
+    """Local slope of seed ``s`` (valid central differences, edges excluded), cached in
+    slot ``k``."""
+    if have[k]:
         return
     h = d.shape[0]
     y = s // w
@@ -69,57 +71,94 @@ def _slope_at(d, valid, s, w, radius, max_slope, gx, gy, have):
     ny = 0
     for yy in range(max(0, y - radius), min(h, y + radius + 1)):
         for xx in range(max(0, x - radius), min(w, x + radius + 1)):
-            lim = max_slope * abs(d[yy, xx])
+            lim = max_slope * abs(d[yy, xx])  # beyond(): a tie is within, in any units
             if 1 <= xx < w - 1 and valid[yy, xx - 1] and valid[yy, xx + 1]:
                 e = 0.5 * (d[yy, xx + 1] - d[yy, xx - 1])
-                if abs(e) <= lim:
+                if not beyond(abs(e), lim):
                     sx += e
                     nx += 1
             if 1 <= yy < h - 1 and valid[yy - 1, xx] and valid[yy + 1, xx]:
                 e = 0.5 * (d[yy + 1, xx] - d[yy - 1, xx])
-                if abs(e) <= lim:
+                if not beyond(abs(e), lim):
                     sy += e
                     ny += 1
-    gx[s] = sx / nx if nx else 0.0
-    gy[s] = sy / ny if ny else 0.0
-    have[s] = True
+    gx[k] = sx / nx if nx else 0.0
+    gy[k] = sy / ny if ny else 0.0
+    have[k] = True
 
 
 @njit(cache=True)
-def _compose(d, valid, s1, c1, s2, c2, slope, blend, radius, max_slope):
-    """Fill each hole pixel from its seed(s): value + slope * (local slope . offset)."""
+def _compose(d, valid, pix, ix, tgt, s1, c1, s2, c2, slope, blend, radius, max_slope):
+    """Fill each hole pixel from its seed(s): value + slope * (local slope . offset).
+
+    ``d`` is the depth with 0 at holes (read only); returns the values of the target
+    pixels of the compact set (see :func:`depthsmith.ops.compact_set`) in its order, so
+    no second frame-sized map is needed. Per-seed slopes are cached by compact id."""
     h, w = d.shape
-    out = d.copy()
-    n = h * w
+    n = pix.size
     gx = np.zeros(n)
     gy = np.zeros(n)
     have = np.zeros(n, np.bool_)
-    for y in range(h):
-        for x in range(w):
-            if valid[y, x]:
-                continue
-            a = s1[y, x]
-            if a < 0:
-                out[y, x] = np.nan
-                continue
-            ay = a // w
-            ax = a - ay * w
-            v1 = d[ay, ax]
-            if slope > 0:
-                _slope_at(d, valid, a, w, radius, max_slope, gx, gy, have)
-                v1 += slope * (gx[a] * (x - ax) + gy[a] * (y - ay))
-            b = s2[y, x]
-            if b < 0 or blend <= 0:
-                out[y, x] = v1
-                continue
-            by = b // w
-            bx = b - by * w
-            v2 = d[by, bx]
-            if slope > 0:
-                _slope_at(d, valid, b, w, radius, max_slope, gx, gy, have)
-                v2 += slope * (gx[b] * (x - bx) + gy[b] * (y - by))
-            wt = np.exp(-(c2[y, x] - c1[y, x]) / blend)
-            out[y, x] = (v1 + wt * v2) / (1.0 + wt)
+    out = np.empty(n, np.float32)
+    m = 0
+    for c in range(n):
+        if not tgt[c]:
+            continue
+        p = pix[c]
+        y = p // w
+        x = p - y * w
+        a = s1[c]
+        m += 1
+        if a < 0:
+            out[m - 1] = np.nan
+            continue
+        ay = a // w
+        ax = a - ay * w
+        v1 = d[ay, ax]
+        if slope > 0:
+            ka = ix[a]
+            _slope_at(d, valid, a, ka, w, radius, max_slope, gx, gy, have)
+            v1 += slope * (gx[ka] * (x - ax) + gy[ka] * (y - ay))
+        b = s2[c]
+        if b < 0 or blend <= 0:
+            out[m - 1] = v1
+            continue
+        by = b // w
+        bx = b - by * w
+        v2 = d[by, bx]
+        if slope > 0:
+            kb = ix[b]
+            _slope_at(d, valid, b, kb, w, radius, max_slope, gx, gy, have)
+            v2 += slope * (gx[kb] * (x - bx) + gy[kb] * (y - by))
+        wt = np.exp(-(c2[c] - c1[c]) / blend)
+        out[m - 1] = (v1 + wt * v2) / (1.0 + wt)
+    return out[:m]
+
+
+def _levels_at(gd, pix, shape, sigma):
+    """The guide's 8-bit levels, blurred by a Gaussian of ``sigma`` px (reflected borders;
+    0: none), at the flat indices ``pix``: (n, C) float32. The blur runs on strips of rows
+    with a margin, so no float copy of the whole frame is held (same values as blurring
+    the whole frame)."""
+    h, w = shape
+    if gd is None:
+        return np.zeros((pix.size, 1), np.float32)
+    src = gd.uint8 if gd.uint8 is not None else gd.levels
+    nc = src.shape[2]
+    out = np.empty((pix.size, nc), np.float32)
+    rows = pix // w
+    margin = int(np.ceil(4 * sigma)) + 4
+    strip = max(64, (1 << 22) // max(1, w * nc))
+    for y0 in range(0, h, strip):
+        y1 = min(h, y0 + strip)
+        lo, hi = np.searchsorted(rows, [y0, y1])
+        if lo == hi:
+            continue
+        a, b = max(0, y0 - margin), min(h, y1 + margin)
+        blk = src[a:b].astype(np.float32)
+        if sigma > 0:
+            blk = cv2.GaussianBlur(blk, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+        out[lo:hi] = blk.reshape(-1, nc)[pix[lo:hi] - a * w]
     return out
 
 
@@ -196,19 +235,23 @@ def guided(depth, guide=None, *, valid=None, occlusion: bool = False, disparity:
         return d.copy()
     if blend is None:
         blend = 0.0 if gd is None else BLEND_WITH_GUIDE
-    if gd is None:
-        g = np.zeros(d.shape + (1,), np.float32)
-    else:
-        g = gd.levels
-    if gd is not None and guide_sigma > 0:
-        g = cv2.GaussianBlur(g, (0, 0), guide_sigma, borderType=cv2.BORDER_REFLECT)
-        g = np.ascontiguousarray(g.reshape(d.shape + (-1,)), dtype=np.float32)
+    # state only on the holes and their border seeds (compact ids; memory follows the
+    # holes): the guide's levels, values and both fronts' labels there
     seeds = _border_seeds(v)
     cost = _seed_cost(d, v, seeds, prefer, disparity, far_tol, FOREGROUND_PENALTY)
-    s1, c1, s2, c2 = geodesic_two_layers(~v, g, cost, np.where(v, d, 0), tol=layer_tol,
-                                         color_weight=color_weight,
-                                         seed_color_weight=seed_color_weight,
-                                         cutoff=4.0 * blend)
-    dz = np.where(v, d, 0).astype(np.float32)
-    out = _compose(dz, v, s1, c1, s2, c2, float(slope), float(blend), SLOPE_RADIUS, SLOPE_MAX)
-    return out.astype(np.float32)
+    del seeds
+    target = ~v
+    pix, ix, tgt, seed_c, costs = compact_set(target, cost)
+    del cost, target
+    g = _levels_at(gd, pix, d.shape, guide_sigma if gd is not None else 0.0)
+    dz = np.where(v, d, np.float32(0))
+    s1, c1, s2, c2 = two_layers_compact(d.shape[1], pix, ix, tgt, g, seed_c, costs,
+                                        dz.ravel()[pix], tol=layer_tol,
+                                        color_weight=color_weight,
+                                        seed_color_weight=seed_color_weight,
+                                        cutoff=4.0 * blend)
+    del g
+    filled = _compose(dz, v, pix, ix, tgt, s1, c1, s2, c2, float(slope), float(blend),
+                      SLOPE_RADIUS, SLOPE_MAX)
+    dz.ravel()[pix[tgt]] = filled
+    return dz

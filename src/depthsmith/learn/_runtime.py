@@ -30,11 +30,25 @@ def model_path(name_or_path) -> Path:
     return p
 
 
+def _default_threads() -> int | None:
+    """The thread count in force (``depthsmith._threads.current()``), when that module
+    exists; None: onnxruntime's own default."""
+    try:
+        from .._threads import current
+    except ImportError:
+        return None
+    return current()
+
+
 def session(name_or_path, threads: int | None = None):
     """The cached ``onnxruntime.InferenceSession`` for a model (one per file, thread count
-    and process; a forked child builds its own). A corrupt file is an :class:`InputError`."""
+    and process; a forked child builds its own). ``threads=None``: the thread setting in
+    force (:func:`depthsmith._threads.current`), else onnxruntime's default. A corrupt
+    file is an :class:`InputError`."""
     import onnxruntime as ort
 
+    if threads is None:  # the entry point's threads= / set_threads / DEPTHSMITH_NUM_THREADS
+        threads = _default_threads()
     p = model_path(name_or_path).resolve()
     st = p.stat()
     key = (str(p), st.st_mtime_ns, st.st_size, threads, os.getpid())
@@ -57,9 +71,24 @@ def session(name_or_path, threads: int | None = None):
 
 
 def run(name_or_path, inputs: dict, threads: int | None = None) -> list:
-    """Run a model on ``inputs`` (name -> float32 array); returns its outputs in order."""
+    """Run a model on ``inputs`` (name -> float32 array); returns its outputs in order.
+
+    A model whose input names or ranks differ from ``inputs``, or that fails on them, is
+    an :class:`InputError` naming the file and what was expected."""
     s = session(name_or_path, threads)
-    names = {i.name for i in s.get_inputs()}
+    ins = s.get_inputs()
+    names = {i.name for i in ins}
+    p = model_path(name_or_path)
     if set(inputs) != names:
-        raise InputError(f"model expects inputs {sorted(names)}, got {sorted(inputs)}")
-    return s.run(None, inputs)
+        raise InputError(f"model {str(p)!r} has inputs {sorted(names)}: expected "
+                         f"{sorted(inputs)}")
+    for i in ins:
+        if len(i.shape) != inputs[i.name].ndim:
+            raise InputError(f"model {str(p)!r}: input {i.name!r} has shape {i.shape}: "
+                             f"expected rank {inputs[i.name].ndim}")
+    try:
+        return s.run(None, inputs)
+    except Exception as e:  # onnxruntime's own exception types
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise InputError(f"model {str(p)!r} failed on inputs of shapes "
+                         f"{ {k: v.shape for k, v in inputs.items()} }: {first[:200]}") from None

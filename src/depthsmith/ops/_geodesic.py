@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._ties import beyond
+
 __all__ = ["geodesic_propagate", "geodesic_two_layers"]
 
 
@@ -87,73 +89,98 @@ def _edge_cost(g, x, n, s, base, step, color_weight, seed_color_weight, inv_nc):
 
 
 @njit(cache=True)
-def _geodesic(target, guide, seed_cost, color_weight, seed_color_weight, max_dist):
-    h, w, nc = guide.shape
-    n = h * w
-    g = guide.reshape(n, nc)
-    tgt = target.ravel()
-    sc = seed_cost.ravel()
+def _geodesic(w, pix, ix, tgt, g, seed_c, seed_cost, color_weight, seed_color_weight,
+              max_dist):
+    """The front on the compact set (targets and seeds): ``pix`` their flat indices in
+    row-major order, ``ix`` the flat -> compact map (-1 outside), ``tgt`` which of them the
+    front may enter, ``g`` (n, C) their guide values, ``seed_c`` the seeds' compact ids in
+    order of ``seed_cost``. Returns (src: flat index of each pixel's seed or -1, dist)."""
+    n = pix.size
+    h = ix.size // w
     dist = np.full(n, np.inf)
-    src = np.full(n, -1, np.int64)
-    n_seed = 0
-    n_target = 0
-    for i in range(n):
-        if np.isfinite(sc[i]):
-            n_seed += 1
-        if tgt[i]:
-            n_target += 1
-    cap = 8 * (n_seed + n_target) + 16
+    src = np.full(n, -1, np.int32)  # flat indices < 2^31 (io.MAX_PIXELS is 2^30)
+    n_seed = seed_c.size
     done = np.zeros(n, np.bool_)
+    cap = 1024  # grows on demand (the front, not the frame)
     keys = np.empty(cap)
     vals = np.empty(cap, np.int64)
     size = 0
-    # seeds are taken from a sorted list merged with the heap (no heap traffic for them)
-    seed_idx = np.empty(n_seed, np.int64)
-    m = 0
-    for i in range(n):
-        c = sc[i]
-        if np.isfinite(c):
-            dist[i] = c
-            src[i] = i
-            seed_idx[m] = i
-            m += 1
-    seed_idx = seed_idx[np.argsort(sc[seed_idx], kind="mergesort")]
+    for m in range(n_seed):
+        i = seed_c[m]
+        dist[i] = seed_cost[m]
+        src[i] = pix[i]
     ptr = 0
     dys = np.array([-1, -1, -1, 0, 0, 1, 1, 1])
     dxs = np.array([-1, 0, 1, -1, 1, -1, 0, 1])
-    inv_nc = 1.0 / nc
+    inv_nc = 1.0 / g.shape[1]
     sq2 = np.sqrt(2.0)
     while size > 0 or ptr < n_seed:
-        if ptr < n_seed and (size == 0 or sc[seed_idx[ptr]] <= keys[0]):
-            p = seed_idx[ptr]
-            k = sc[p]
+        if ptr < n_seed and (size == 0 or seed_cost[ptr] <= keys[0]):
+            pc = seed_c[ptr]
+            k = seed_cost[ptr]
             ptr += 1
         else:
-            k, p, size = _pop4(keys, vals, size)
-        if done[p] or k > dist[p]:
+            k, pc, size = _pop4(keys, vals, size)
+        if done[pc] or k > dist[pc]:
             continue
-        done[p] = True
+        done[pc] = True
         if k > max_dist:
             break
+        p = pix[pc]
         py = p // w
         px = p - py * w
-        s = src[p]
+        s = src[pc]
+        sc = ix[s]
         for j in range(8):
             qy = py + dys[j]
             qx = px + dxs[j]
             if qy < 0 or qy >= h or qx < 0 or qx >= w:
                 continue
-            q = qy * w + qx
-            if not tgt[q] or done[q]:
+            qc = ix[qy * w + qx]
+            if qc < 0 or not tgt[qc] or done[qc]:
                 continue
             step = sq2 if (dys[j] != 0 and dxs[j] != 0) else 1.0
-            nd = _edge_cost(g, q, p, s, k, step, color_weight, seed_color_weight, inv_nc)
-            if nd < dist[q]:
-                dist[q] = nd
-                src[q] = s
-                # each pixel expands once and pushes at most 8 entries: cap suffices
-                size = _push4(keys, vals, size, nd, q)
-    return src.reshape(h, w), dist.reshape(h, w)
+            nd = _edge_cost(g, qc, pc, sc, k, step, color_weight, seed_color_weight, inv_nc)
+            if nd < dist[qc]:
+                dist[qc] = nd
+                src[qc] = s
+                if size >= cap:
+                    keys, vals, cap = _grow(keys, vals, size, cap)
+                size = _push4(keys, vals, size, nd, qc)
+    return src, dist
+
+
+def compact_set(target, seed_cost):
+    """The compact set of a propagation: ``(pix, ix, tgt, seed_c, costs)`` with ``pix`` the
+    (int32) flat indices of the target and seed pixels (row-major), ``ix`` the (H*W,) int32 map
+    flat -> compact id (-1 elsewhere), ``tgt`` which compact pixels are targets, and the
+    seeds' compact ids and start costs in the order the front takes them (by cost, ties in
+    row-major order). Only these pixels get state, so memory follows the holes, not the
+    frame."""
+    t = np.ascontiguousarray(target, dtype=bool).ravel()
+    c = np.asarray(seed_cost).ravel()
+    is_seed = np.isfinite(c)
+    pix = np.flatnonzero(t | is_seed).astype(np.int32)  # < 2^31 pixels (io.MAX_PIXELS)
+    ix = np.full(t.size, -1, np.int32)
+    ix[pix] = np.arange(pix.size, dtype=np.int32)
+    seeds = np.flatnonzero(is_seed)
+    order = np.argsort(c[seeds], kind="mergesort")
+    seeds = seeds[order]
+    return pix, ix, t[pix], ix[seeds].astype(np.int64), \
+        np.ascontiguousarray(c[seeds], dtype=np.float64)
+
+
+def _compact_guide(guide, pix):
+    g = np.asarray(guide)
+    if g.ndim == 2:
+        g = g[:, :, None]
+    return np.ascontiguousarray(g.reshape(-1, g.shape[2])[pix], dtype=np.float32)
+
+
+def _scatter(shape, pix, values, fill):
+    out = np.full(int(np.prod(shape)), fill, dtype=values.dtype)
+    out[pix] = values
+    return out.reshape(shape)
 
 
 def geodesic_propagate(target, guide, seed_cost, *, color_weight: float = 0.0,
@@ -187,32 +214,28 @@ def geodesic_propagate(target, guide, seed_cost, *, color_weight: float = 0.0,
     dist : (H, W) float64
         Geodesic cost, ``inf`` where unreached.
     """
-    t = np.ascontiguousarray(target, dtype=bool)
-    g = np.ascontiguousarray(guide, dtype=np.float32)
-    if g.ndim == 2:
-        g = g[:, :, None]
-    c = np.ascontiguousarray(seed_cost, dtype=np.float64)
-    return _geodesic(t, g, c, float(color_weight), float(seed_color_weight), float(max_dist))
+    shape = np.shape(target)
+    pix, ix, tgt, seed_c, costs = compact_set(target, seed_cost)
+    src, dist = _geodesic(int(shape[1]), pix, ix, tgt, _compact_guide(guide, pix), seed_c,
+                          costs, float(color_weight), float(seed_color_weight),
+                          float(max_dist))
+    return _scatter(shape, pix, src.astype(np.int64), -1), _scatter(shape, pix, dist, np.inf)
 
 
 @njit(cache=True)
 def _differs(a, b, tol):
-    return abs(a - b) > tol * max(abs(a), abs(b))
+    return beyond(abs(a - b), tol * max(abs(a), abs(b)))
 
 
 @njit(cache=True)
-def _second_layer(target, guide, values, src, dist, tol, color_weight, seed_color_weight,
-                  cutoff):
-    """Nearest seed of another surface, grown from the seams of the first-layer labels."""
-    h, w, nc = guide.shape
-    n = h * w
-    g = guide.reshape(n, nc)
-    tgt = target.ravel()
-    s1 = src.ravel()
-    d1 = dist.ravel()
-    val = values.ravel()
+def _second_layer(w, pix, ix, tgt, g, values, src, dist, tol, color_weight,
+                  seed_color_weight, cutoff):
+    """Nearest seed of another surface, grown from the seams of the first-layer labels
+    (compact set as in :func:`_geodesic`; ``values`` float64 per compact pixel)."""
+    n = pix.size
+    h = ix.size // w
     d2 = np.full(n, np.inf)
-    s2 = np.full(n, -1, np.int64)
+    s2 = np.full(n, -1, np.int32)
     cap = 1024
     keys = np.empty(cap)
     vals = np.empty(cap, np.int64)
@@ -220,62 +243,69 @@ def _second_layer(target, guide, values, src, dist, tol, color_weight, seed_colo
     shift = np.int64(1) << 32
     dys = np.array([-1, -1, -1, 0, 0, 1, 1, 1])
     dxs = np.array([-1, 0, 1, -1, 1, -1, 0, 1])
-    inv_nc = 1.0 / nc
+    inv_nc = 1.0 / g.shape[1]
     sq2 = np.sqrt(2.0)
     for it in range(2):
-        # it 0: seed the queue across seams; it 1: grow
         if it == 0:
-            for p in range(n):
-                if not tgt[p] or s1[p] < 0:
+            for pc in range(n):
+                if not tgt[pc] or src[pc] < 0:
                     continue
+                p = pix[pc]
                 py = p // w
                 px = p - py * w
+                vp = np.float64(values[ix[src[pc]]])
                 for j in range(8):
                     qy = py + dys[j]
                     qx = px + dxs[j]
                     if qy < 0 or qy >= h or qx < 0 or qx >= w:
                         continue
-                    q = qy * w + qx
-                    s = s1[q]
-                    if s < 0 or not _differs(val[s], val[s1[p]], tol):
+                    qc = ix[qy * w + qx]
+                    if qc < 0:
+                        continue
+                    s = src[qc]
+                    if s < 0 or not _differs(np.float64(values[ix[s]]), vp, tol):
                         continue
                     step = sq2 if (dys[j] != 0 and dxs[j] != 0) else 1.0
-                    nd = _edge_cost(g, p, q, s, d1[q], step, color_weight, seed_color_weight,
-                                    inv_nc)
-                    if nd < d2[p] and nd < d1[p] + cutoff:
-                        d2[p] = nd
-                        s2[p] = s
-            for p in range(n):
-                if s2[p] >= 0:
+                    nd = _edge_cost(g, pc, qc, ix[s], dist[qc], step, color_weight,
+                                    seed_color_weight, inv_nc)
+                    if nd < d2[pc] and nd < dist[pc] + cutoff:
+                        d2[pc] = nd
+                        s2[pc] = s
+            for pc in range(n):
+                if s2[pc] >= 0:
                     if size >= cap:
                         keys, vals, cap = _grow(keys, vals, size, cap)
-                    size = _push4(keys, vals, size, d2[p], p * shift + s2[p])
+                    size = _push4(keys, vals, size, d2[pc], pc * shift + s2[pc])
             continue
         while size > 0:
             k, pv, size = _pop4(keys, vals, size)
-            p = pv >> 32
+            pc = pv >> 32
             s = pv & (shift - 1)
-            if k > d2[p] or s2[p] != s:
+            if k > d2[pc] or s2[pc] != s:
                 continue
+            p = pix[pc]
             py = p // w
             px = p - py * w
+            vs = np.float64(values[ix[s]])
             for j in range(8):
                 qy = py + dys[j]
                 qx = px + dxs[j]
                 if qy < 0 or qy >= h or qx < 0 or qx >= w:
                     continue
-                q = qy * w + qx
-                if not tgt[q] or s1[q] < 0 or not _differs(val[s], val[s1[q]], tol):
+                qc = ix[qy * w + qx]
+                if qc < 0 or not tgt[qc] or src[qc] < 0 \
+                        or not _differs(vs, np.float64(values[ix[src[qc]]]), tol):
                     continue
                 step = sq2 if (dys[j] != 0 and dxs[j] != 0) else 1.0
-                nd = _edge_cost(g, q, p, s, k, step, color_weight, seed_color_weight, inv_nc)
-                if nd < d2[q] and nd < d1[q] + cutoff:
-                    d2[q] = nd
-                    s2[q] = s
+                nd = _edge_cost(g, qc, pc, ix[s], k, step, color_weight, seed_color_weight,
+                                inv_nc)
+                if nd < d2[qc] and nd < dist[qc] + cutoff:
+                    d2[qc] = nd
+                    s2[qc] = s
                     if size >= cap:
                         keys, vals, cap = _grow(keys, vals, size, cap)
-                    size = _push4(keys, vals, size, nd, q * shift + s)
-    return s2.reshape(h, w), d2.reshape(h, w)
+                    size = _push4(keys, vals, size, nd, qc * shift + s)
+    return s2, d2
 
 
 @njit(cache=True)
@@ -300,13 +330,27 @@ def geodesic_two_layers(target, guide, seed_cost, values, *, tol: float = 0.03,
     surface), so a path to it crosses the seam once. Returns ``(src1, dist1, src2, dist2)``
     (-1 / inf where none).
     """
-    t = np.ascontiguousarray(target, dtype=bool)
-    g = np.ascontiguousarray(guide, dtype=np.float32)
-    if g.ndim == 2:
-        g = g[:, :, None]
-    c = np.ascontiguousarray(seed_cost, dtype=np.float64)
-    v = np.ascontiguousarray(np.nan_to_num(values), dtype=np.float64)
-    src, dist = _geodesic(t, g, c, float(color_weight), float(seed_color_weight), np.inf)
-    src2, dist2 = _second_layer(t, g, v, src, dist, float(tol), float(color_weight),
-                                float(seed_color_weight), float(cutoff))
+    shape = np.shape(target)
+    pix, ix, tgt, seed_c, costs = compact_set(target, seed_cost)
+    vals = np.nan_to_num(np.asarray(values).ravel()[pix].astype(np.float64))  # read as f64
+    out = two_layers_compact(int(shape[1]), pix, ix, tgt, _compact_guide(guide, pix),
+                             seed_c, costs, vals, tol=tol, color_weight=color_weight,
+                             seed_color_weight=seed_color_weight, cutoff=cutoff)
+    src, dist, src2, dist2 = out
+    return (_scatter(shape, pix, src.astype(np.int64), -1), _scatter(shape, pix, dist, np.inf),
+            _scatter(shape, pix, src2.astype(np.int64), -1),
+            _scatter(shape, pix, dist2, np.inf))
+
+
+def two_layers_compact(w, pix, ix, tgt, guide_c, seed_c, seed_cost, values_c, *, tol=0.03,
+                       color_weight=0.0, seed_color_weight=0.0, cutoff=np.inf):
+    """:func:`geodesic_two_layers` on the compact set of :func:`compact_set` (``guide_c``
+    (n, C) float32 and ``values_c`` (n,) float32 or float64, read as float64, at its
+    pixels): returns ``(src1, dist1, src2, dist2)`` per compact pixel, sources as int32
+    flat indices. State is O(holes), plus the (H*W,) int32 map ``ix``."""
+    src, dist = _geodesic(int(w), pix, ix, tgt, guide_c, seed_c, seed_cost,
+                          float(color_weight), float(seed_color_weight), np.inf)
+    src2, dist2 = _second_layer(int(w), pix, ix, tgt, guide_c, values_c, src, dist,
+                                float(tol), float(color_weight), float(seed_color_weight),
+                                float(cutoff))
     return src, dist, src2, dist2

@@ -7,7 +7,7 @@ import numba as nb
 import numpy as np
 
 from .._numba import parallel_njit
-from ..ops import fgs_normalized, fgs_planes, guided_core
+from ..ops import fgs_normalized, fgs_planes, guided_core, nearest_fill
 from ._common import prepare
 
 __all__ = ["auto", "SMOOTH_LAM", "SMOOTH_SIGMA_COLOR", "SMOOTH_SWEEPS", "RAMP_TAU",
@@ -105,9 +105,17 @@ def auto(depth, guide, *, valid=None, confidence=None) -> np.ndarray:
     return _pipeline(d, g.levels, v, c, guide_gf=g8)
 
 
-def _pipeline(d, g, v, confidence, *, guide_gf):
+def ramp_scale(d, v) -> float:
+    """The toggle stage's gradient scale ``t`` (Sobel units) from the valid depth's 1-99 %
+    range (step 2 of :func:`auto`); tiled runs compute it once on the whole frame."""
+    lo, hi = np.percentile(d[v][::7], [1, 99])  # every 7th valid pixel is plenty
+    return 8.0 * RAMP_TAU * (float(hi - lo) or 1.0)  # Sobel gives 8x the per-px gradient
+
+
+def _pipeline(d, g, v, confidence, *, guide_gf, t=None):
     """:func:`auto` on checked arrays: ``g`` the guide's 8-bit levels, ``guide_gf`` the
-    same picture for the guided filter (uint8 when available)."""
+    same picture for the guided filter (uint8 when available); ``t`` the ramp scale
+    (default: :func:`ramp_scale` of ``d``)."""
     c = v.astype(np.float32)
     if confidence is not None:
         c = c * confidence
@@ -121,10 +129,18 @@ def _pipeline(d, g, v, confidence, *, guide_gf):
     else:
         num, den = fgs_normalized(dz * c, c, g, SMOOTH_LAM, SMOOTH_SIGMA_COLOR, SMOOTH_SWEEPS)
         s, ok = _ratio(num, den, np.float32(1e-6))
-    lo, hi = np.percentile(d[v][::7], [1, 99])  # every 7th valid pixel is plenty
-    t = 8.0 * RAMP_TAU * (float(hi - lo) or 1.0)  # Sobel gives 8x the per-px gradient
+        if not ok.any():
+            return np.full(d.shape, np.nan, np.float32)
+        if not ok.all():
+            # pixels the smoother's colour weights cut off from every sample (e.g. one
+            # invalid pixel of a colour unlike all its neighbours, #13) take the nearest
+            # reached value, so the toggle and the guided filter never read a 0 there
+            s = nearest_fill(s, valid=ok)
+    if t is None:
+        t = ramp_scale(d, v)
     disc = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * TOGGLE_RADIUS + 1,) * 2)
     s = _toggle(s, cv2.dilate(s, disc), cv2.erode(s, disc), np.float32(1.0 / (t * t)),
                 np.float32(RAMP_FLOOR))
-    s = guided_core(s, guide_gf, ok.astype(np.float32), GF_RADIUS, GF_EPS)
-    return np.where(ok, s, np.nan).astype(np.float32)
+    out = guided_core(s, guide_gf, ok.astype(np.float32), GF_RADIUS, GF_EPS)
+    # where no reached pixel is in the guided filter's windows: the smoothed value
+    return np.where(np.isfinite(out), out, s).astype(np.float32)

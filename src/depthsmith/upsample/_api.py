@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from .. import _threads, _tiling
 from .._tasks import run_method
 from .._validate import check_depth, check_guide
 from ._bicubic import bicubic
 from ._common import factor_of, output_size, prepare
 from ._guided import guided
 from ._jbu import jbu
+from ._learned import learned
 from ._nearest import nearest
 from ._optimize import optimize
 
@@ -52,11 +56,12 @@ METHODS = {
     "jbu": jbu,
     "guided": guided,
     "optimize": optimize,
+    "learned": learned,
 }
 
 
 def upsample(depth, factor=None, guide=None, *, size=None, method: str = "auto", valid=None,
-             **params):
+             tile: int | None = None, threads: int | None = None, **params):
     """Super-resolve a low-res depth map, optionally guided by a high-res color image.
 
     Parameters
@@ -78,6 +83,14 @@ def upsample(depth, factor=None, guide=None, *, size=None, method: str = "auto",
         a guide), ``"nearest"``, ``"bicubic"``, ``"jbu"``, ``"guided"`` or ``"optimize"``.
     valid : (h, w) bool array, optional
         Trusted low-res pixels; default finite & > 0. Invalid pixels are never read.
+    tile : int, optional
+        Produce the output in ``tile`` x ``tile`` tiles (output pixels) overlapping by the
+        method's support (bounded memory; integer factors only, a non-integer size ratio
+        and ``learned`` ignore it; see :mod:`depthsmith._tiling`); None: whole frame.
+    threads : int, optional
+        Threads for numba, OpenCV, BLAS and ONNX Runtime during the call (default:
+        ``set_threads`` / ``DEPTHSMITH_NUM_THREADS``, else all cores); the result does not
+        depend on it.
     **params
         The method's own parameters (e.g. ``sigma_color`` for ``jbu``, ``radius``/``eps``
         for ``guided``); an unknown one is an :class:`InputError`.
@@ -101,8 +114,57 @@ def upsample(depth, factor=None, guide=None, *, size=None, method: str = "auto",
     >>> out.shape, bool(np.allclose(out, 2.5))
     ((16, 20), True)
     """
-    d = check_depth(depth)
-    g = None if guide is None else check_guide(guide)
-    out_size = output_size(d.shape, factor=factor, size=size,
-                           guide_shape=None if g is None else g.shape[:2])
-    return run_method(METHODS, method, d, g, {"size": out_size, "valid": valid}, params)
+    with _threads.threads(threads):
+        tile = _tiling.check_tile(tile)
+        d = check_depth(depth)
+        if tile is not None:
+            g = None if guide is None else _tiling.guide_for_tiles(guide, None)
+            out_size = output_size(d.shape, factor=factor, size=size,
+                                   guide_shape=None if g is None else g.shape[:2])
+            f = out_size[0] // d.shape[0]
+            if out_size == (d.shape[0] * f, d.shape[1] * f) and f > 1:
+                return _tiled(d, g, valid, f, method, tile, params)
+            g = None if g is None else check_guide(g)
+        else:
+            g = None if guide is None else check_guide(guide)
+            out_size = output_size(d.shape, factor=factor, size=size,
+                                   guide_shape=None if g is None else g.shape[:2])
+        return run_method(METHODS, method, d, g, {"size": out_size, "valid": valid}, params)
+
+
+#: Methods whose first step gives invalid low-res pixels their nearest valid value (the
+#: tiled path does that once on the whole low-res frame).
+_FILL_FIRST = ("nearest", "bicubic", "guided")
+
+
+def _tiled(d, g, valid, f, method, tile, params):
+    """:func:`upsample` by the integer factor ``f``, tile by tile (see
+    :mod:`depthsmith._tiling`); global settings are taken from the whole frame first."""
+    from .._validate import check_valid
+    from ..ops import nearest_fill
+    from . import _optimize
+    from ._common import sigma_depth
+
+    v = check_valid(valid, d, require_any=True)
+    name = auto_method(f, g is not None) if method == "auto" else method
+    if name == "auto" or _tiling.global_reason("upsample", name, params, f):
+        gg = None if g is None else check_guide(g)
+        return run_method(METHODS, method, d, gg, {"size": (d.shape[0] * f, d.shape[1] * f),
+                                                   "valid": v}, params)
+    fn = METHODS[name]
+    _tiling.check_params(METHODS, name, params, ("size", "valid"))
+    params = dict(params)
+    if name in _FILL_FIRST and not v.all():
+        d = nearest_fill(d, valid=v)
+        v = np.ones(d.shape, bool)
+    align = 1
+    if name == "optimize":
+        if params.get("sigma_depth") is None:
+            params["sigma_depth"] = sigma_depth(None, d[v], _optimize.SIGMA_DEPTH_FRACTION)
+        align = int(params.get("subsample", 2))
+
+    def call(depth, valid, guide, size):
+        return fn(depth, guide, size=size, valid=valid, **params)
+
+    return _tiling.run_upsample(call, d, v, g, f, tile,
+                                _tiling.support("upsample", name, params, f), align)
