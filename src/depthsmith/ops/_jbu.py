@@ -11,6 +11,7 @@ from .._validate import (
     check_confidence,
     check_depth,
     check_guide,
+    check_int,
     check_positive,
     check_valid,
 )
@@ -99,8 +100,7 @@ def joint_bilateral_upsample(depth, guide, *, valid=None, radius: int = 1,
     if H < h or W < w:
         raise InputError(f"guide shape {(H, W)} is smaller than depth shape {(h, w)}: "
                          "expected a high-res guide")
-    if int(radius) != radius or radius < 1:
-        raise InputError(f"radius must be an integer >= 1, got {radius!r}")
+    radius = check_int(radius, "radius", minimum=1)
     ss = check_positive(sigma_space, "sigma_space")
     sc = check_positive(JBU_SIGMA_COLOR if sigma_color is None else sigma_color, "sigma_color")
     rg = check_positive(ridge, "ridge", allow_zero=True)
@@ -256,11 +256,19 @@ def _jbu_kernel(lr, lrv, guide, lrguide, radius, fy0, wy, ay, fx0, wx, ax, inv2s
                             t = guide[y, x, c] - lrguide[i, j, c]
                             dc += t * t
                     q = dc * scale
-                    if use_ref:
-                        t = lr[i, j] - ref[y, x]
-                        q += t * t * inv2sd * 256.0
                     idx = int(q) if q < nl else nl
-                    wt = wsy * wsx * lut[idx] + 1e-30
+                    lw = lut[idx]
+                    if use_ref:
+                        # the depth factor, linearly interpolated in the table: a step in
+                        # it would jump with float32 rounding, i.e. with the units (#13)
+                        t = lr[i, j] - ref[y, x]
+                        qd = t * t * inv2sd * 256.0
+                        kd = int(qd) if qd < nl else nl
+                        if kd < nl:
+                            lw *= lut[kd] + (qd - kd) * (lut[kd + 1] - lut[kd])
+                        else:
+                            lw = 0.0
+                    wt = wsy * wsx * lw + 1e-30
                     if use_conf:
                         wt *= conf[i, j]
                     z = lr[i, j]
