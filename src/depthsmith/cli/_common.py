@@ -41,6 +41,15 @@ COMMANDS = {
                 "Blur (defocus) maps and relative depth from one photo by ML blur estimation."),
     "bench": ("_bench", "bench", "Run benchmark TASKS such as FILL-OCC (or all) and print their "
                                  "tables."),
+    "batch": ("_batch", "batch_group",
+              "Run a task over every frame of a folder (resumable; local processes or Dask)."),
+    "train": ("_learn", "train_cmd",
+              "Train a learned model (sr: GuidedSRNet; complete: CompletionNet) on --data."),
+    "export": ("_learn", "export_cmd",
+               "Export a trained MODEL.pt to ONNX (dynamic height and width) as -o OUT.onnx."),
+    "predict": ("_learn", "predict_cmd",
+                "Depth from one RGB image with your own ONNX monocular model, written to -o "
+                "DEPTH."),
 }
 
 
@@ -383,12 +392,12 @@ def input_sizes(inputs) -> dict:
             for name, path in inputs if path is not None}
 
 
-def guard_memory(command, method, inputs, *, max_memory=None, output_hw=None):
+def guard_memory(command, method, inputs, *, max_memory=None, output_hw=None, tile=None):
     """Refuse, before decoding anything, a run the memory guard says will not fit.
 
     ``inputs`` are (name, path) of the inputs whose headers give the pixel count (the
-    largest counts); ``output_hw`` counts the output's pixels instead (upsample). Returns
-    the sizes read, by name."""
+    largest counts); ``output_hw`` counts the output's pixels instead (upsample); ``tile``
+    is ``--tile`` (the estimate of a tiled run). Returns the sizes read, by name."""
     from .._memory import check
 
     sizes = input_sizes(inputs)
@@ -399,7 +408,7 @@ def guard_memory(command, method, inputs, *, max_memory=None, output_hw=None):
         pixels = max((h * w for h, w in sizes.values()), default=0)
         what = next((f"{n} {p}" for n, p in inputs if p is not None
                      and sizes[n][0] * sizes[n][1] == pixels), "the input")
-    check(command, method, pixels, max_memory=max_memory, what=what)
+    check(command, method, pixels, max_memory=max_memory, what=what, tile=tile)
     return sizes
 
 

@@ -20,6 +20,8 @@ from ._common import (
     write_output,
     write_picture,
 )
+from ._scale_options import threads_option, tile_option
+from ._task_spec import TaskSpec, tile_kw
 
 KERNELS = tuple(DEFOCUS_KERNELS)
 MAP_CHOICES = tuple(MAP_METHODS)
@@ -35,49 +37,105 @@ def _read_photo(path, name="IMAGE"):
     return read_guide_arg(path, name=name)
 
 
-@defocus_group.command("map")
-@click.argument("image", type=click.Path(dir_okay=False))
-@output_option
-@click.option("--kernel", type=click.Choice(KERNELS), default="disc", show_default=True,
-              help="Blur-kernel model.")
-@click.option("--method", type=click.Choice(MAP_CHOICES), default="auto", show_default=True,
-              help="Map method (auto: segments when --segments is given, else patches).")
-@click.option("--segments", default=None,
-              help="slic, felzenszwalb, or a label image (PNG; one value per segment).")
-@click.option("--confidence", "confidence_out", type=click.Path(dir_okay=False), default=None,
-              help="Also write the confidence map (0-1, float format).")
-@click.option("--preview", type=click.Path(dir_okay=False), default=None,
-              help="Also write a colorized photo / radius / confidence picture (PNG).")
-@overwrite_option
-@guarded
-def map_cmd(image, output, kernel, method, segments, confidence_out, preview, overwrite):
-    """Blur-circle radius (px) of every pixel of IMAGE, written to -o OUT (float format)."""
+#: the callback keywords :func:`task_options` adds
+KEYS = ("kernel", "method", "segments")
+
+
+def task_options(fn):
+    """``defocus map``'s own options, shared with ``depthsmith batch defocus``."""
+    fn = click.option("--segments", default=None,
+                      help="slic, felzenszwalb, or a label image (PNG; one value per "
+                           "segment).")(fn)
+    fn = click.option("--method", type=click.Choice(MAP_CHOICES), default="auto",
+                      show_default=True,
+                      help="Map method (auto: segments when --segments is given, else "
+                           "patches).")(fn)
+    return click.option("--kernel", type=click.Choice(KERNELS), default="disc",
+                        show_default=True, help="Blur-kernel model.")(fn)
+
+
+def check(options: dict, has_guide: bool) -> None:
+    """Usage checks before any file is read (exit 2): in a batch, --segments is slic or
+    felzenszwalb (one label image cannot serve every photo)."""
+    if options.get("batch") and options.get("segments") not in (None, "slic", "felzenszwalb"):
+        raise click.BadParameter("in a batch, expected slic or felzenszwalb (a label image "
+                                 "fits one photo only)", param_hint="--segments")
+
+
+def _segments_input(segments):
+    return segments if segments not in (None, "slic", "felzenszwalb") else None
+
+
+def _run(paths: dict, options: dict):
     import numpy as np
 
     from ..defocus import blur_map
 
-    inputs = [image] + ([segments] if segments not in (None, "slic", "felzenszwalb") else [])
-    check_outputs([("-o", output, "depth"), ("--confidence", confidence_out, "depth"),
-                   ("--preview", preview, "image")], overwrite=overwrite, inputs=inputs)
-    png_output_scale(output, None)  # radii are fractional: a PNG output is refused now
-    png_output_scale(confidence_out or "", None, name="--confidence")
+    image, output = paths["depth"], paths["output"]
+    segments, method = options.get("segments"), options["method"]
+    inputs = [image, _segments_input(segments)]
     rgb = _read_photo(image)
     seg = segments
-    if segments is not None and segments not in ("slic", "felzenszwalb"):
+    if _segments_input(segments) is not None:
         from ..io import read_image
 
         lab = read_image(segments)
         seg = (lab[..., 0].astype(np.int64) * 65536 + lab[..., 1].astype(np.int64) * 256
                + lab[..., 2])
     mp = rgb.shape[0] * rgb.shape[1] / 1e6
-    if mp > 1:
+    if mp > 1 and not options.get("batch"):
         status(f"estimating blur on {mp:.1f} MP ...")
-    extra = {"progress": True} if mp > 1 and seg is None and method in ("auto",
-                                                                        "patches") else {}
-    bm = blur_map(rgb, kernel=kernel, method=method, segments=seg, **extra)
-    write_output(output, bm.radius, overwrite=overwrite, inputs=inputs)
-    status(f"{output}: blur radius {float(np.median(bm.radius)):.2f} px median "
+    extra = {"progress": True} if mp > 1 and seg is None and method in ("auto", "patches") \
+        and not options.get("batch") else {}
+    bm = blur_map(rgb, kernel=options.get("kernel", "disc"), method=method, segments=seg,
+                  **tile_kw(options), **extra)
+    write_output(output, bm.radius, overwrite=options.get("overwrite", False), inputs=inputs)
+    msg = (f"{output}: blur radius {float(np.median(bm.radius)):.2f} px median "
            f"({float(bm.radius.min()):.2f}-{float(bm.radius.max()):.2f})")
+    return msg, rgb, bm
+
+
+def run_item(paths: dict, options: dict) -> str:
+    """Blur map of one photo: ``paths`` has ``depth`` (the photo) and ``output`` (a float
+    format); returns the status line."""
+    return _run(paths, options)[0]
+
+
+SPEC = TaskSpec("defocus", __name__, task_options, KEYS, None, guide="none", inputs="image",
+                check=check, run_item=run_item, output_ext=".pfm",
+                help="Blur (defocus) map of every photo of --input (defocus map).")
+
+
+@defocus_group.command("map")
+@click.argument("image", type=click.Path(dir_okay=False))
+@output_option
+@task_options
+@click.option("--confidence", "confidence_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the confidence map (0-1, float format).")
+@click.option("--preview", type=click.Path(dir_okay=False), default=None,
+              help="Also write a colorized photo / radius / confidence picture (PNG).")
+@overwrite_option
+@tile_option
+@threads_option
+@guarded
+def map_cmd(image, output, kernel, method, segments, confidence_out, preview, overwrite, tile,
+            threads):
+    """Blur-circle radius (px) of every pixel of IMAGE, written to -o OUT (float format)."""
+    import numpy as np
+
+    from .._threads import threads as threads_block
+
+    options = {"kernel": kernel, "method": method, "segments": segments,
+               "overwrite": overwrite, "tile": tile}
+    check(options, False)
+    inputs = [image, _segments_input(segments)]
+    check_outputs([("-o", output, "depth"), ("--confidence", confidence_out, "depth"),
+                   ("--preview", preview, "image")], overwrite=overwrite, inputs=inputs)
+    png_output_scale(output, None)  # radii are fractional: a PNG output is refused now
+    png_output_scale(confidence_out or "", None, name="--confidence")
+    with threads_block(threads):
+        msg, rgb, bm = _run({"depth": image, "output": output}, options)
+    status(msg)
     if confidence_out:
         write_output(confidence_out, bm.confidence, overwrite=overwrite, inputs=inputs,
                      name="--confidence")

@@ -22,8 +22,69 @@ from ._common import (
     write_output,
 )
 from ._methods import TaskMethods, method_options
+from ._scale_options import threads_option, tile_option
+from ._task_spec import TaskSpec, tile_kw
 
 TASK = TaskMethods("fill", METHODS, fill_holes)
+#: the callback keywords :func:`task_options` adds (with ``params``: the method options)
+KEYS = ("method", "max_hole", "occlusion", "disparity")
+
+
+def task_options(fn):
+    """fill's own options, shared by ``depthsmith fill`` and ``depthsmith batch fill``."""
+    fn = click.option("--disparity", is_flag=True,
+                      help="Values are disparities (larger = nearer); used with --occlusion "
+                           "and by the background method.")(fn)
+    fn = click.option("--occlusion", is_flag=True,
+                      help="The holes are stereo occlusions: fill from the background side "
+                           "(methods that cannot refuse it).")(fn)
+    fn = click.option("--max-hole", type=click.FloatRange(0), default=None,
+                      help="Leave invalid (0 / NaN) where the nearest valid pixel is farther "
+                           "than this many px.")(fn)
+    return TASK.method_option("Fill method (auto: color-guided propagation).")(fn)
+
+
+def check(options: dict, has_guide: bool) -> None:
+    """Usage checks before any file is read (exit 2)."""
+    TASK.resolve(options["method"], options["params"])
+
+
+def _run(paths: dict, options: dict):
+    depth, guide, output = paths["depth"], paths.get("guide"), paths["output"]
+    method = options["method"]
+    params = TASK.resolve(method, options["params"])
+    guard_memory("fill", method, [("DEPTH", depth), ("--guide", guide)],
+                 max_memory=options.get("max_memory"))
+    d = read_depth_arg(depth, options.get("scale"), "DEPTH")
+    g = read_guide_arg(guide, d.shape)
+    require_valid(d, depth)
+    out = fill_holes(d, g, method=method, max_hole=options.get("max_hole"),
+                     occlusion=options.get("occlusion", False),
+                     disparity=options.get("disparity", False), **tile_kw(options), **params)
+    write_output(output, out, scale=options.get("out_scale"),
+                 overwrite=options.get("overwrite", False), inputs=[depth, guide])
+    return d, g, out
+
+
+def _message(output, method, d, out) -> str:
+    import numpy as np
+
+    n_holes = int((~(np.isfinite(d) & (d > 0))).sum())
+    left = int((~np.isfinite(out)).sum())
+    return (f"{output}: filled {n_holes - left} of {n_holes} invalid pixels ({method})"
+            + (f", {left} left beyond --max-hole" if left else ""))
+
+
+def run_item(paths: dict, options: dict) -> str:
+    """Fill one depth map: ``paths`` has ``depth``, ``guide`` (or None) and ``output``;
+    returns the status line."""
+    d, _, out = _run(paths, options)
+    return _message(paths["output"], options["method"], d, out)
+
+
+SPEC = TaskSpec("fill", __name__, task_options, KEYS, TASK, guide="optional", inputs="depth",
+                check=check, run_item=run_item,
+                help="Fill the holes of every depth map of --input (guides paired by name).")
 
 
 @method_options(TASK)
@@ -32,47 +93,37 @@ TASK = TaskMethods("fill", METHODS, fill_holes)
 @click.option("--guide", type=click.Path(dir_okay=False), default=None,
               help="Registered color image (same size as DEPTH); strongly recommended.")
 @output_option
-@TASK.method_option("Fill method (auto: color-guided propagation).")
+@task_options
 @scale_option
-@click.option("--max-hole", type=click.FloatRange(0), default=None,
-              help="Leave invalid (0 / NaN) where the nearest valid pixel is farther than "
-                   "this many px.")
-@click.option("--occlusion", is_flag=True,
-              help="The holes are stereo occlusions: fill from the background side "
-                   "(methods that cannot refuse it).")
-@click.option("--disparity", is_flag=True,
-              help="Values are disparities (larger = nearer); used with --occlusion and by "
-                   "the background method.")
 @click.option("--preview", type=click.Path(dir_okay=False), default=None,
               help="Also write a colorized before/after picture (PNG).")
 @overwrite_option
 @memory_option
+@tile_option
+@threads_option
 @guarded
 def fill_cmd(depth, guide, output, method, scale, max_hole, occlusion, disparity, preview,
-             overwrite, max_memory, params):
+             overwrite, max_memory, tile, threads, params):
     """Fill the holes (0, NaN, inf) of DEPTH and write the dense map to -o OUT.
 
-    The method options after --overwrite come from the methods' parameters; each applies
+    The method options after --threads come from the methods' parameters; each applies
     to the methods listed in its help (auto passes them on to guided).
     """
     import numpy as np
 
-    params = TASK.resolve(method, params)
+    from .._threads import threads as threads_block
+
+    options = {"method": method, "params": params, "max_hole": max_hole,
+               "occlusion": occlusion, "disparity": disparity, "scale": scale,
+               "overwrite": overwrite, "max_memory": max_memory, "tile": tile}
+    check(options, guide is not None)
     inputs = [depth, guide]
     check_outputs([("-o", output, "depth"), ("--preview", preview, "image")],
                   overwrite=overwrite, inputs=inputs)
-    out_scale = png_output_scale(output, scale, depth)
-    guard_memory("fill", method, [("DEPTH", depth), ("--guide", guide)], max_memory=max_memory)
-    d = read_depth_arg(depth, scale, "DEPTH")
-    g = read_guide_arg(guide, d.shape)
-    require_valid(d, depth)
-    out = fill_holes(d, g, method=method, max_hole=max_hole, occlusion=occlusion,
-                     disparity=disparity, **params)
-    write_output(output, out, scale=out_scale, overwrite=overwrite, inputs=inputs)
-    n_holes = int((~(np.isfinite(d) & (d > 0))).sum())
-    left = int((~np.isfinite(out)).sum())
-    status(f"{output}: filled {n_holes - left} of {n_holes} invalid pixels ({method})"
-           + (f", {left} left beyond --max-hole" if left else ""))
+    options["out_scale"] = png_output_scale(output, scale, depth)
+    with threads_block(threads):
+        d, g, out = _run({"depth": depth, "guide": guide, "output": output}, options)
+    status(_message(output, method, d, out))
     if preview:
         from ..io import colorize, save_panel
 

@@ -21,41 +21,37 @@ from ._common import (
     write_output,
 )
 from ._methods import TaskMethods, method_options
+from ._scale_options import threads_option, tile_option
+from ._task_spec import TaskSpec, tile_kw
 
 TASK = TaskMethods("refine", METHODS, refine)
+#: the callback keywords :func:`task_options` adds (with ``params``: the method options)
+KEYS = ("method",)
 
 
-@method_options(TASK)
-@click.command("refine")
-@click.argument("depth", type=click.Path(dir_okay=False))
-@click.option("--guide", required=True, type=click.Path(dir_okay=False),
-              help="Registered color image (same size as DEPTH).")
-@output_option
-@TASK.method_option("Refinement method.")
-@click.option("--confidence", "confidence_path", type=click.Path(dir_okay=False), default=None,
-              help="Optional per-pixel confidence map (any depth format, >= 0).")
-@scale_option
-@overwrite_option
-@memory_option
-@guarded
-def refine_cmd(depth, guide, output, method, confidence_path, scale, overwrite, max_memory,
-               params):
-    """Denoise DEPTH and snap its edges to the color edges of --guide.
+def task_options(fn):
+    """refine's own options, shared by ``depthsmith refine`` and ``depthsmith batch refine``."""
+    return TASK.method_option("Refinement method.")(fn)
 
-    Invalid pixels (0, NaN) are never read and are filled from valid neighbours. The output
-    keeps DEPTH's units; a PNG output is written with the same --scale. The method options
-    after --overwrite come from the methods' parameters (colour ones in 8-bit steps); each
-    applies to the methods listed in its help.
-    """
+
+def check(options: dict, has_guide: bool) -> None:
+    """Usage checks before any file is read (exit 2)."""
+    TASK.resolve(options["method"], options["params"])
+
+
+def run_item(paths: dict, options: dict) -> str:
+    """Refine one depth map: ``paths`` has ``depth``, ``guide``, ``output`` and optionally
+    ``confidence``; returns the status line."""
     import numpy as np
 
-    params = TASK.resolve(method, params)
-    inputs = [depth, guide, confidence_path]
-    check_outputs([("-o", output, "depth")], overwrite=overwrite, inputs=inputs)
-    out_scale = png_output_scale(output, scale, depth)
+    depth, guide, output = paths["depth"], paths["guide"], paths["output"]
+    confidence_path = paths.get("confidence")
+    method = options["method"]
+    params = TASK.resolve(method, options["params"])
     guard_memory("refine", method, [("DEPTH", depth), ("--guide", guide),
-                                    ("--confidence", confidence_path)], max_memory=max_memory)
-    d = read_depth_arg(depth, scale, "DEPTH")
+                                    ("--confidence", confidence_path)],
+                 max_memory=options.get("max_memory"))
+    d = read_depth_arg(depth, options.get("scale"), "DEPTH")
     g = read_guide_arg(guide, d.shape)
     require_valid(d, depth)
     conf = None
@@ -66,6 +62,49 @@ def refine_cmd(depth, guide, output, method, confidence_path, scale, overwrite, 
                              f"{conf.shape[0]} but the depth is {d.shape[1]}x{d.shape[0]}: "
                              "expected the same size")
         conf = np.nan_to_num(conf, nan=0.0)
-    out = refine(d, g, confidence=conf, method=method, **params)
-    write_output(output, out, scale=out_scale, overwrite=overwrite)
-    status(f"wrote {output} ({d.shape[1]}x{d.shape[0]}, method {method})")
+    out = refine(d, g, confidence=conf, method=method, **tile_kw(options), **params)
+    write_output(output, out, scale=options.get("out_scale"),
+                 overwrite=options.get("overwrite", False))
+    return f"wrote {output} ({d.shape[1]}x{d.shape[0]}, method {method})"
+
+
+SPEC = TaskSpec("refine", __name__, task_options, KEYS, TASK, guide="required",
+                inputs="depth", check=check, run_item=run_item,
+                help="Refine every depth map of --input with its guide (paired by name).")
+
+
+@method_options(TASK)
+@click.command("refine")
+@click.argument("depth", type=click.Path(dir_okay=False))
+@click.option("--guide", required=True, type=click.Path(dir_okay=False),
+              help="Registered color image (same size as DEPTH).")
+@output_option
+@task_options
+@click.option("--confidence", "confidence_path", type=click.Path(dir_okay=False), default=None,
+              help="Optional per-pixel confidence map (any depth format, >= 0).")
+@scale_option
+@overwrite_option
+@memory_option
+@tile_option
+@threads_option
+@guarded
+def refine_cmd(depth, guide, output, method, confidence_path, scale, overwrite, max_memory,
+               tile, threads, params):
+    """Denoise DEPTH and snap its edges to the color edges of --guide.
+
+    Invalid pixels (0, NaN) are never read and are filled from valid neighbours. The output
+    keeps DEPTH's units; a PNG output is written with the same --scale. The method options
+    after --threads come from the methods' parameters (colour ones in 8-bit steps); each
+    applies to the methods listed in its help.
+    """
+    from .._threads import threads as threads_block
+
+    options = {"method": method, "params": params, "scale": scale, "overwrite": overwrite,
+               "max_memory": max_memory, "tile": tile}
+    check(options, True)
+    inputs = [depth, guide, confidence_path]
+    check_outputs([("-o", output, "depth")], overwrite=overwrite, inputs=inputs)
+    options["out_scale"] = png_output_scale(output, scale, depth)
+    with threads_block(threads):
+        status(run_item({"depth": depth, "guide": guide, "output": output,
+                         "confidence": confidence_path}, options))

@@ -7,7 +7,13 @@ import numpy as np
 
 from .._validate import InputError, check_depth, check_positive, check_valid
 
-__all__ = ["morphological", "PRESETS", "diamond_kernel", "full_kernel", "cross_kernel"]
+__all__ = ["morphological", "PRESETS", "diamond_kernel", "full_kernel", "cross_kernel",
+           "BILATERAL_SIGMA_FRACTION"]
+
+#: Default ``bilateral_sigma_color`` as a fraction of the 1-99 % range of the valid depth:
+#: the published 1.5 m over the ~60 m of a KITTI frame, so that the default follows the
+#: data's units (issue #13) instead of assuming metres.
+BILATERAL_SIGMA_FRACTION = 0.025
 
 
 def full_kernel(size: int) -> np.ndarray:
@@ -78,7 +84,7 @@ def morphological(depth, guide=None, *, valid=None, preset: str = "paper",
                   closing_size: int | None = None, small_fill_size: int | None = None,
                   large_fill_size: int | None = None, median_size: int | None = None,
                   blur: str | None = None,
-                  extrapolate_top: bool = True, bilateral_sigma_color: float = 1.5,
+                  extrapolate_top: bool = True, bilateral_sigma_color: float | None = None,
                   bilateral_sigma_space: float = 2.0):
     """Dense depth from sparse depth by morphology on inverted depth (IP_Basic style).
 
@@ -102,7 +108,8 @@ def morphological(depth, guide=None, *, valid=None, preset: str = "paper",
     preset : {"paper", "hdl32"}
         Kernel set; ``"paper"`` is the published configuration.
     max_depth : float, optional
-        Inversion constant; default ``1.01 * max(valid depth)`` (the paper uses 100 m).
+        Inversion constant in depth units; default ``1.01 * max(valid depth)`` (the paper
+        uses 100 m).
     dilation_kernel : str or 2-D array, optional
         First dilation kernel: ``"diamondN"``, ``"fullN"``, ``"crossN"`` or an array.
     closing_size, small_fill_size, large_fill_size, median_size : odd int, optional
@@ -113,8 +120,12 @@ def morphological(depth, guide=None, *, valid=None, preset: str = "paper",
         bilateral filter with the two ``bilateral_*`` parameters).
     extrapolate_top : bool
         Extend each column's topmost value upwards (useful for LiDAR with an empty sky).
-    bilateral_sigma_color, bilateral_sigma_space : float
-        Bilateral parameters; ``sigma_color`` in the depth's units.
+    bilateral_sigma_color : float, optional
+        Range sigma of the bilateral blur, in depth units; default
+        :data:`BILATERAL_SIGMA_FRACTION` (2.5 %) of the 1-99 % range of the valid depth (the
+        paper's 1.5 m on KITTI).
+    bilateral_sigma_space : float
+        Spatial sigma of the bilateral blur, in pixels.
 
     Returns
     -------
@@ -149,7 +160,11 @@ def morphological(depth, guide=None, *, valid=None, preset: str = "paper",
     top = 1.01 * dmax if max_depth is None else check_positive(max_depth, "max_depth")
     if top <= dmax:
         raise InputError(f"max_depth must exceed the largest valid depth {dmax:g}, got {top:g}")
-    sc = check_positive(bilateral_sigma_color, "bilateral_sigma_color")
+    if bilateral_sigma_color is None:
+        lo, hi = np.percentile(d[v], [1, 99])
+        sc = BILATERAL_SIGMA_FRACTION * (float(hi - lo) or dmax)
+    else:
+        sc = check_positive(bilateral_sigma_color, "bilateral_sigma_color")
     ss = check_positive(bilateral_sigma_space, "bilateral_sigma_space")
 
     # (1) inversion: empty = 0, valid in (0, top)

@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 
 from .._validate import check_positive
-from ..ops import color_dist2, nearest_fill
+from ..ops import beyond, color_dist2, nearest_fill
 from ._common import prepare, scanline_far
 
 __all__ = ["background"]
@@ -29,7 +29,7 @@ def _edge_aware_smooth(x, inv, guide, radius, sigma_color, rel):
             for yy in range(max(0, y - radius), min(h, y + radius + 1)):
                 for x2 in range(max(0, xx - radius), min(w, xx + radius + 1)):
                     v = x[yy, x2]
-                    if abs(v - c) > rel * abs(c):
+                    if beyond(abs(v - c), rel * abs(c)):  # a tie is within, any units
                         continue
                     dc = color_dist2(guide, y, xx, yy, x2)
                     wt = np.exp(kc * dc)

@@ -25,6 +25,7 @@ from ._push_pull import push_pull_fill
 from ._pyramid_normconv import halve_sums, multiscale_normconv, put_samples
 from ._range_refit import range_refit
 from ._solver import fast_global_smoother, fgs_normalized, fgs_planes, fgs_weights
+from ._ties import TIE_MARGIN, beyond
 from ._wmedian import weighted_median
 
 __all__ = ["nearest_fill", "to_gray", "color_dist2"]
@@ -38,4 +39,4 @@ __all__ += ["joint_bilateral_exact", "joint_bilateral_lattice", "prepare_weights
             "permutohedral_filter", "fast_global_smoother", "fgs_normalized", "fgs_planes",
             "fgs_weights", "weighted_median"]
 __all__ += ["multiscale_normconv", "put_samples", "halve_sums", "push_pull_fill", "range_refit"]
-__all__ += ["geodesic_propagate", "geodesic_two_layers"]
+__all__ += ["geodesic_propagate", "geodesic_two_layers", "TIE_MARGIN", "beyond"]

@@ -189,14 +189,16 @@ def fast_guided_upsample(depth_low, guide_low, guide, *, radius: int = 2,
 
 def _fgf_color_low(ps, gs, g, r, eps):
     H, W = g.shape[:2]
-    gm = gs.reshape(-1, 3).mean(0).astype(np.float32)
-    pm = np.float32(ps.mean())
+    # float64 moments: the window covariances are small differences of large means, and in
+    # float32 their rounding moved the output by 1e-5 of its range between units (#13)
+    gm = gs.reshape(-1, 3).mean(0, dtype=np.float64)
+    pm = np.float64(ps.mean(dtype=np.float64))
     planes = _moments(np.ascontiguousarray(gs, np.float32), np.ascontiguousarray(ps,
                       np.float32), gm, pm)
     k = (2 * r + 1, 2 * r + 1)
     for i in range(planes.shape[0]):
         cv2.blur(planes[i], k, dst=planes[i], borderType=cv2.BORDER_REFLECT)
-    coef = _coefficients(planes, np.float32(eps))
+    coef = _coefficients(planes, np.float64(eps))
     for i in range(coef.shape[0]):
         cv2.blur(coef[i], k, dst=coef[i], borderType=cv2.BORDER_REFLECT)
     return _apply(coef, g, gm, pm, H, W)
@@ -205,7 +207,7 @@ def _fgf_color_low(ps, gs, g, r, eps):
 @nb.njit(cache=True)
 def _moments(g, p, gm, pm):
     h, w = p.shape
-    out = np.empty((13, h, w), np.float32)
+    out = np.empty((13, h, w), np.float64)
     for y in range(h):
         for x in range(w):
             i0 = g[y, x, 0] - gm[0]
@@ -231,7 +233,7 @@ def _moments(g, p, gm, pm):
 @nb.njit(cache=True)
 def _coefficients(m, eps):
     h, w = m.shape[1], m.shape[2]
-    out = np.empty((4, h, w), np.float32)
+    out = np.empty((4, h, w), np.float64)
     for y in range(h):
         for x in range(w):
             m0 = np.float64(m[0, y, x])

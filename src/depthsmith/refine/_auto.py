@@ -11,7 +11,7 @@ from ..ops import fgs_normalized, fgs_planes, guided_core, nearest_fill
 from ._common import prepare
 
 __all__ = ["auto", "SMOOTH_LAM", "SMOOTH_SIGMA_COLOR", "SMOOTH_SWEEPS", "RAMP_TAU",
-           "RAMP_FLOOR", "TOGGLE_RADIUS", "GF_RADIUS", "GF_EPS"]
+           "RAMP_FLOOR", "TOGGLE_RADIUS", "TOGGLE_RAMP", "GF_RADIUS", "GF_EPS"]
 
 # Tuned on Middlebury cones, teddy, art and aloe under the REFINE degradation
 # (docs/bench_refine.md); reported on all 21 scenes.
@@ -27,6 +27,9 @@ RAMP_TAU = 0.015
 RAMP_FLOOR = 1e-3
 #: Half-width (px) of the toggle filter's square.
 TOGGLE_RADIUS = 3
+#: Width of the toggle's switch between the local minimum and maximum, as a fraction of
+#: their difference, centred on their midpoint (a ramp, not a step: issue #13).
+TOGGLE_RAMP = 0.1
 #: Guided filter of the last stage: radius (px) and eps (squared 8-bit steps).
 GF_RADIUS = 2
 GF_EPS = 10.0
@@ -53,6 +56,7 @@ def _toggle(s, mx, mn, inv_t2, floor):
     h, w = s.shape
     out = np.empty((h, w), np.float32)
     one = np.float32(1.0)
+    zero = np.float32(0.0)
     for y in nb.prange(h):
         ym = y - 1 if y > 0 else min(1, h - 1)
         yp = y + 1 if y < h - 1 else max(h - 2, 0)
@@ -65,7 +69,14 @@ def _toggle(s, mx, mn, inv_t2, floor):
             v = s[y, x]
             hi = mx[y, x]
             lo = mn[y, x]
-            tg = hi if hi - v < v - lo else lo
+            # the closer extreme, through a linear ramp TOGGLE_RAMP x (hi - lo) wide at the
+            # midpoint instead of a step, so that rounding (other units) cannot flip it
+            span = hi - lo
+            if span > 0:
+                u = (v - lo) / (TOGGLE_RAMP * span) + (0.5 - 0.5 / TOGGLE_RAMP)
+                tg = lo + min(max(u, zero), one) * span
+            else:
+                tg = v
             out[y, x] = k * v + (one - k) * tg
     return out
 
@@ -83,7 +94,10 @@ def auto(depth, guide, *, valid=None, confidence=None) -> np.ndarray:
        (:data:`TOGGLE_RADIUS` = 3) each ramp pixel
        takes the local maximum or minimum of the smooth depth, whichever is closer
        (Kramer & Bruckner 1975; Osher & Rudin 1990): a symmetric blur's ramp splits at its
-       midpoint, which is where the edge was. Output ``k s + (1 - k) toggle``.
+       midpoint, which is where the edge was (within :data:`TOGGLE_RAMP` = 10 % of the
+       max - min around the midpoint the choice is a linear blend, so the output is
+       continuous in the input and the same in any units). Output
+       ``k s + (1 - k) toggle``.
     4. Align to the color image and remove the toggle's staircase: a color guided filter
        (radius :data:`GF_RADIUS` = 2, eps :data:`GF_EPS` = 10 squared 8-bit steps).
 

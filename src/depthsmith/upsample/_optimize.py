@@ -25,6 +25,11 @@ SUBSAMPLED_FROM = 4
 #: within (2 floor(factor / BAND_WINDOW_DIVISOR) + 1)^2 px.
 BAND_THRESHOLD = 0.6
 BAND_WINDOW_DIVISOR = 4
+#: The band's edge is a ramp, not a step, centred on the threshold: a pixel whose variation
+#: is (1 + x) times the threshold takes clip(1/2 + x / BAND_RAMP, 0, 1) of the band JBU, so
+#: that float32 rounding (the same map in other units) cannot flip a pixel in or out of the
+#: band (#13); centred, it leaves SR-MIDDLEBURY's mean RMSE unchanged (docs/units.md).
+BAND_RAMP = 0.1
 #: Spatial sigma of the band JBU in low-res sample spacings (stage 1 uses 0.5).
 BAND_SIGMA_SPACE = 0.35
 #: Default sigma_depth: this fraction of the 1-99 % range of the valid low-res depth.
@@ -53,7 +58,9 @@ def optimize(depth, guide, *, size=None, valid=None, sigma_color: float | None =
        third of the pixels), the plane-fit JBU again, now at full resolution and with a
        depth-range weight against the estimate (a noise-aware / trilateral JBU [3]_), so
        that the samples from the far side of a resolved depth edge, and the mixed samples
-       on it, stop leaking in; then the exact color guided filter [2]_ over the whole
+       on it, stop leaking in (within 5 % of the threshold a pixel takes a linear share
+       of the correction, :data:`BAND_RAMP`, so that the result is continuous in the input
+       and the same in any units); then the exact color guided filter [2]_ over the whole
        image (window half the factor, small ``eps``), which snaps the remaining mixed
        pixels to the side whose color they share.
 
@@ -128,12 +135,14 @@ def optimize(depth, guide, *, size=None, valid=None, sigma_color: float | None =
             sd = sigma_depth_default(sigma_depth, d[v], SIGMA_DEPTH_FRACTION)
             k = np.ones((2 * max(1, int(f // BAND_WINDOW_DIVISOR)) + 1,) * 2, np.uint8)
         for _ in range(int(iterations)):
-            band = (cv2.dilate(u, k) - cv2.erode(u, k)) > BAND_THRESHOLD * sd
+            x = (cv2.dilate(u, k) - cv2.erode(u, k)) / np.float32(BAND_THRESHOLD * sd) - 1
+            wt = np.clip(x / np.float32(BAND_RAMP) + np.float32(0.5), 0, 1)
+            band = wt > 0
             if band.any():
                 t = joint_bilateral_upsample(d, g, valid=v, sigma_color=sc,
                                              sigma_space=BAND_SIGMA_SPACE,
                                              reference=u, sigma_depth=sd, mask=band)
-                u = np.where(band & np.isfinite(t), t, u)
+                u = np.where(band & np.isfinite(t), u + wt * (t - u), u)
             u = guided_core(u, gf, None, r, e)
         if not iterations:
             u = guided_core(u, gf, None, r, e)

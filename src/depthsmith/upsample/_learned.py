@@ -1,0 +1,67 @@
+"""``learned``: the shipped guided super-resolution network, run through onnxruntime."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .._validate import InputTypeError
+from ._common import prepare
+
+__all__ = ["learned"]
+
+
+def learned(depth, guide, *, size=None, valid=None, consistency: bool = True,
+            model: str = "sr") -> np.ndarray:
+    """Learned guided super-resolution: a small CNN trained over factors 2-16.
+
+    The low-res depth is nearest-filled where invalid, normalised by its own 1st-99th
+    percentile range (never by any ground truth), bicubic-upsampled to the output size and
+    refined, with the color guide, by ``GuidedSRNet`` (space-to-depth by 4 on both streams,
+    a residual trunk at quarter resolution, pixel shuffle out, residual on the bicubic
+    input; see ``depthsmith/learn/models/sr.md`` for its training data, split and scores),
+    then mapped back to the input's units. No PyTorch: the network is a shipped ONNX file
+    run by onnxruntime (one session per process; its threads follow ``upsample``'s
+    ``threads``).
+
+    Parameters
+    ----------
+    depth : (h, w) array
+        Low-res depth in any units (never rescaled).
+    guide : (H, W[, 3]) array
+        High-res color view (uint8, uint16 or float in [0, 1]); required. A gray guide is
+        repeated to three channels.
+    size : (H, W), optional
+        Output size; the factor ``max(H / h, W / w)`` must be in [2, 16] (non-integer
+        factors run), else :class:`~depthsmith.InputError`.
+    valid : (h, w) bool array, optional
+        Trusted low-res pixels (default finite & > 0); invalid ones are never read.
+    consistency : bool
+        Apply the training-free consistency step of Metzger et al. 2023 afterwards: every
+        output block is shifted so that the output's area downsampling equals the low-res
+        input on its valid pixels.
+    model : str
+        A shipped model name (``"sr"``) or the path of a compatible ONNX file (inputs
+        ``depth``, ``rgb``, ``logf``, as ``depthsmith export`` writes them).
+
+    Returns
+    -------
+    (H, W) float32 array, dense.
+
+    References
+    ----------
+    .. [1] W. Shi et al., "Real-time single image and video super-resolution using an
+       efficient sub-pixel convolutional neural network", CVPR 2016 (pixel shuffle).
+    .. [2] B. Lim et al., "Enhanced deep residual networks for single image
+       super-resolution", CVPRW 2017 (residual blocks without batch norm, L1 loss).
+    .. [3] N. Metzger, R. C. Daudt, K. Schindler, "Guided depth super-resolution by deep
+       anisotropic diffusion", CVPR 2023 (the consistency adjustment).
+    """
+    from ..learn._sr_infer import sr_upsample
+
+    d, v, g, sz = prepare(depth, valid, guide, size, True, "learned")
+    if not isinstance(model, str | os.PathLike):
+        raise InputTypeError(f"model must be a shipped model name or an ONNX file path, "
+                             f"got {model!r}")
+    return sr_upsample(d, v, g.levels, sz, model=model, consistency=bool(consistency))

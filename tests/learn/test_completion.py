@@ -1,0 +1,146 @@
+"""CompletionNet: smoke training, torch-vs-ONNX agreement, and the ``learned`` method."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from depthsmith._validate import InputError
+from depthsmith.complete import METHODS, complete
+from depthsmith.complete._learned import normalise
+from depthsmith.learn._synthetic import render_scene
+
+
+def _sparse(seed=3, h=40, w=56, density=0.05):
+    d, rgb = render_scene(seed, h, w)
+    m = np.random.default_rng(seed).random(d.shape) < density
+    return d, rgb, m, np.where(m, d, np.nan).astype(np.float32)
+
+
+def test_learned_is_registered_and_dense():
+    assert "learned" in METHODS
+    d, rgb, m, sparse = _sparse()
+    out = complete(sparse, rgb, method="learned")
+    assert out.shape == d.shape and out.dtype == np.float32 and np.isfinite(out).all()
+    np.testing.assert_array_equal(out[m], sparse[m])  # samples kept
+    lo, hi = sparse[m].min(), sparse[m].max()
+    assert out.min() >= lo - 0.05 * (hi - lo) - 1e-5 and out.max() <= hi + 0.05 * (hi - lo) + 1e-5
+
+
+def test_learned_keeps_units_and_runs_without_guide():
+    d, rgb, m, sparse = _sparse(seed=4)
+    a = complete(sparse, rgb, method="learned")
+    b = complete(sparse * 1000, rgb, method="learned")
+    np.testing.assert_allclose(b / 1000, a, rtol=1e-4, atol=1e-4 * float(d.max()))
+    c = complete(sparse, None, method="learned")
+    assert np.isfinite(c).all()
+    # a guide as uint16 or float gives the same result as uint8
+    g16 = complete(sparse, rgb.astype(np.uint16) * 257, method="learned")
+    np.testing.assert_allclose(g16, a, rtol=1e-4)
+
+
+def test_learned_single_sample_and_flat():
+    sparse = np.full((33, 47), np.nan, np.float32)
+    sparse[5, 7] = 2.5
+    out = complete(sparse, method="learned")
+    assert np.isfinite(out).all() and np.allclose(out, 2.5, rtol=0.06)
+
+
+def test_learned_bad_model_is_an_input_error(tmp_path):
+    _, rgb, _, sparse = _sparse()
+    with pytest.raises(InputError, match="nope"):
+        complete(sparse, rgb, method="learned", model=str(tmp_path / "nope.onnx"))
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(InputError, match="not a valid ONNX model"):
+        complete(sparse, rgb, method="learned", model=str(bad))
+
+
+def test_normalise_uses_the_samples_only():
+    off, scale = normalise(np.array([10.0, 20.0, 30.0]))
+    assert 10.0 <= off < 11 and 18 < scale <= 20
+    off, scale = normalise(np.array([5.0, 5.0]))
+    assert off == 5.0 and scale == pytest.approx(0.5)  # flat: 10 % of the magnitude
+
+
+# -- PyTorch parts (skipped without the learn extra) ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def torch():
+    return pytest.importorskip("torch", reason="PyTorch absent: install the learn extra")
+
+
+@pytest.mark.parametrize("config", [{}, {"fast": True, "levels": 3}])
+def test_torch_and_onnx_agree(torch, tmp_path, config):
+    pytest.importorskip("onnx", reason="onnx absent: install the learn extra")
+    from depthsmith.learn import _runtime
+    from depthsmith.learn._completion_net import CompletionNet
+    from depthsmith.learn._train_complete import export_onnx
+
+    torch.manual_seed(0)
+    model = CompletionNet(**config, features=8, blocks=1).eval()
+    with torch.no_grad():  # make the refiner's output non-trivial
+        for p in model.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    path = export_onnx(model, tmp_path / "m.onnx")
+    n = model.multiple
+    rng = np.random.default_rng(0)
+    for h, w in [(n, 2 * n), (2 * n, 3 * n)]:  # dynamic sizes
+        d = rng.random((1, 1, h, w)).astype(np.float32)
+        m = (rng.random((1, 1, h, w)) < 0.1).astype(np.float32)
+        g = rng.random((1, 3, h, w)).astype(np.float32)
+        with torch.no_grad():
+            ref = [t.numpy() for t in model(*(torch.from_numpy(a) for a in (d, m, g)))]
+        got = _runtime.run(path, {"depth": d, "mask": m, "rgb": g})
+        for a, b in zip(got, ref, strict=True):
+            assert a.shape == b.shape
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * np.abs(b).max())
+
+
+def test_nconv_ignores_invalid_pixels(torch):
+    from depthsmith.learn._completion_net import CompletionNet
+
+    torch.manual_seed(0)
+    model = CompletionNet(guided=False, levels=3).eval()
+    rng = np.random.default_rng(1)
+    d = torch.from_numpy(rng.random((1, 1, 64, 64)).astype(np.float32))
+    m = torch.from_numpy((rng.random((1, 1, 64, 64)) < 0.2).astype(np.float32))
+    with torch.no_grad():
+        a, ca = model(d, m, None)
+        b, cb = model(torch.where(m > 0, d, torch.full_like(d, 1e6)), m, None)
+    torch.testing.assert_close(a, b)
+    assert float(ca.min()) >= 0 and float(ca.max()) <= 1
+
+
+def test_smoke_training_resumes_and_exports(torch, tmp_path):
+    from depthsmith.learn._checkpoint import load_dict
+    from depthsmith.learn._train_complete import train
+
+    kw = dict(data_dir=None, out_dir=tmp_path, progress=False, batch=2, patch=64,
+              n_synthetic=3, synthetic_size=(64, 64), val_minutes=10,
+              config={"features": 8, "blocks": 1, "levels": 3})
+    r = train(minutes=0.01, export=False, **kw)
+    assert r["steps"] >= 1 and np.isfinite(r["history"][-1][2])
+    ck = load_dict(r["checkpoint"])  # weights_only=True
+    assert ck["model"] == "CompletionNet" and ck["config"]["features"] == 8
+    r2 = train(minutes=0.02, **kw)  # resumes from the checkpoint
+    assert r2["steps"] > r["steps"]
+    d, rgb, m, sparse = _sparse()
+    out = complete(sparse, rgb, method="learned", model=r2["onnx"])
+    assert np.isfinite(out).all()
+
+
+def test_patterns_respect_validity_and_density():
+    from depthsmith.learn._train_complete import PATTERNS, draw_pattern
+
+    rng = np.random.default_rng(0)
+    valid = np.ones((96, 96), bool)
+    valid[:, :30] = False
+    rgb = render_scene(1, 96, 96)[1]
+    for p in PATTERNS:
+        m = draw_pattern(valid, rgb, rng, 0.05, p)
+        assert m.any() and not (m & ~valid).any()
+        assert m.mean() < 0.2
+    lines = draw_pattern(np.ones((64, 64), bool), rgb[:64, :64], rng, 0.1, "lines")
+    assert lines.any(axis=1).sum() <= 32  # whole rows without samples
