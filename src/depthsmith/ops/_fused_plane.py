@@ -12,21 +12,25 @@ from ._range_refit import _refit_pixel
 
 __all__: list[str] = []
 
-#: Width of the ramp over which the range refit blends in around its flag threshold, as a
-#: fraction of the threshold (on the window's weighted variance).
-FLAG_RAMP = 0.1
+#: Width of the ramp over which the range refit blends in above its flag threshold, as a
+#: fraction of the threshold (on the window's weighted variance): the same pixels are
+#: refitted as with a step, those just above it only partly.
+FLAG_RAMP = 0.05
 
 
 @nb.njit(cache=True, fastmath=True)
 def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, ridge, tau, sr,
-                 spread):
+                 spread, off):
     """In place on ``out_full`` (holding the coarser estimate) and ``cert_full``, inside
     ``box`` = (y0, y1, x0, x1): an order-1 level without color or clamp in one pass: the
     separable moments of :func:`_separable` (the horizontal pass scattered from the samples
     into a ring buffer of the rows under the window, the vertical pass row by row with rows
     holding no sample skipped), the solve of :func:`_solve`, and, with
     ``sr > 0``, the range-weighted refit of :func:`_refit_pixel` where the window's weighted
-    sample standard deviation exceeds ``spread`` times its weighted mean."""
+    sample standard deviation exceeds ``spread`` times its weighted mean (blended in over
+    :data:`FLAG_RAMP`). The caller centres the depth: ``dz_full`` and ``out_full`` hold the
+    depth minus ``off``, so float32 moments keep their precision in any units (#13); the
+    relative flag and refit scales use the uncentred values."""
     y0, y1, x0, x1 = box
     dz = dz_full[y0:y1, x0:x1]
     c = c_full[y0:y1, x0:x1]
@@ -34,10 +38,8 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
     cert = cert_full[y0:y1, x0:x1]
     h = y1 - y0
     w = x1 - x0
-    # float64 moments: the plane solve cancels the depth's offset, and float32 sums made
-    # the result depend on the depth's units by 1e-5 of its range (#13)
-    gy = _gauss_taps(ry, isy2)
-    gx = _gauss_taps(rx, isx2)
+    gy = _gauss_taps(ry, isy2).astype(np.float32)
+    gx = _gauss_taps(rx, isx2).astype(np.float32)
     nh = 6 if sr > 0.0 else 5
     # the samples row by row (CSR): the horizontal pass and the refit visit only them
     row_ptr = np.zeros(h + 1, np.int64)
@@ -57,8 +59,8 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
     # horizontal moments of the 2 ry + 1 rows under the window, in a ring buffer:
     # c g t^{0,1,2}, c d g t^{0,1}[, c d^2 g] with t the sample column relative to the target
     nr = 2 * ry + 1
-    hm = np.zeros((nr, nh, w), np.float64)
-    a = np.empty((nh + 4, w), np.float64)
+    hm = np.zeros((nr, nh, w), np.float32)
+    a = np.empty((nh + 4, w), np.float32)
     sp2 = spread * spread
     ptr = np.empty(nr, np.int64)
     done = 0  # rows [0, done) have had their horizontal pass
@@ -71,7 +73,7 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
                 ck = c[done, x]
                 dv = dz[done, x]
                 for xx in range(max(0, x - rx), min(w, x + rx + 1)):
-                    t = np.float64(x - xx)
+                    t = np.float32(x - xx)
                     wt = ck * gx[xx - x + rx]
                     wtt = wt * t
                     hr[0, xx] += wt
@@ -95,8 +97,8 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
             okp = yp < h and row_ptr[yp + 1] > row_ptr[yp]
             okm = q > 0 and ym >= 0 and row_ptr[ym + 1] > row_ptr[ym]
             g0 = gy[q + ry]
-            g1 = g0 * np.float64(q)
-            g2 = g1 * np.float64(q)
+            g1 = g0 * np.float32(q)
+            g2 = g1 * np.float32(q)
             if okp and okm:
                 p = hm[yp % nr]
                 m = hm[ym % nr]
@@ -154,13 +156,13 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
             al = min(s0 / tau, 1.0)
             e = al * c0 + (1.0 - al) * out[y, x]
             if nh == 6:
-                # the refit blends in over a ramp around the flag threshold instead of a
+                # the refit blends in over a ramp above the flag threshold instead of a
                 # step, so that rounding (other units) cannot switch it on or off (#13)
                 mu = b0 / s0
-                lim = sp2 * mu * mu
-                wr = ((a[9, x] / s0 - mu * mu) - lim) / (FLAG_RAMP * lim + 1e-300) + 0.5
+                lim = sp2 * (mu + off) * (mu + off)  # relative to the uncentred mean
+                wr = ((a[9, x] / s0 - mu * mu) - lim) / (FLAG_RAMP * lim + 1e-300)
                 if wr > 0.0:
                     r = _refit_pixel(e, dz, c, row_ptr, cols, ptr, y, x, ry, rx, gy, gx,
-                                     sr, ridge)
+                                     sr, ridge, off)
                     e = e + min(wr, 1.0) * (r - e)
             out[y, x] = e

@@ -164,7 +164,7 @@ def _uniform_weights(c):
 
 
 def _box_planes(a, radius):
-    """Box mean of every plane of a planar (K, H, W) float32 stack, in place."""
+    """Box mean of every plane of a planar (K, H, W) float64 stack, in place."""
     k = 2 * int(radius) + 1
     for i in range(a.shape[0]):
         cv2.blur(a[i], (k, k), dst=a[i], borderType=cv2.BORDER_REFLECT)
@@ -247,7 +247,9 @@ def _planes(p, g, c, pm, inv_ps):
     h, w = p.shape
     nc = g.shape[2]
     npl = 2 + nc + nc * (nc + 1) // 2 + nc
-    out = np.empty((npl, h, w), np.float32)
+    # float64: the window covariances are differences of means, whose float32 rounding
+    # made the output depend on the depth's units by 2e-5 of its range (#13)
+    out = np.empty((npl, h, w), np.float64)
     for y in nb.prange(h):
         for x in range(w):
             cw = c[y, x]
@@ -279,7 +281,7 @@ def _coeffs(m, nc, e, min_weight):
 @parallel_njit(fastmath=True)
 def _coeffs1(m, e, min_weight):
     _, h, w = m.shape
-    out = np.zeros((3, h, w), np.float32)
+    out = np.zeros((3, h, w), np.float64)
     for y in nb.prange(h):
         for x in range(w):
             wt = m[0, y, x]
@@ -300,7 +302,7 @@ def _coeffs1(m, e, min_weight):
 @parallel_njit(fastmath=True)
 def _coeffs3(m, e, min_weight):
     _, h, w = m.shape
-    out = np.zeros((5, h, w), np.float32)
+    out = np.zeros((5, h, w), np.float64)
     reg = e + 1e-12
     for y in nb.prange(h):
         for x in range(w):
@@ -350,7 +352,7 @@ def _combine(mab, g, pm, ps):
     for y in nb.prange(h):
         for x in range(w):
             den = mab[nc + 1, y, x]
-            if den <= 0:
+            if not den > 1e-12:  # no contributing window (float64 box sums leave ~1e-17)
                 out[y, x] = np.nan
                 continue
             q = mab[nc, y, x]

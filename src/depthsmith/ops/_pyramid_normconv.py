@@ -196,6 +196,13 @@ def _levels(dz, c, g, fit: _Fit):
     """The coarser levels, then level 0 where a sample is in reach."""
     ry, rx, sy, sx = fit.ry, fit.rx, fit.sy, fit.sx
     order, ridge, clamp, tau, isc2 = fit.order, fit.ridge, fit.clamp, fit.tau, fit.isc2
+    # every level commutes with adding a constant to the samples (the relative refit takes
+    # ``off`` back), so they run on the samples minus their mean: the float32 moments then
+    # keep their precision whatever the depth's offset, and the result does not depend on
+    # its units (#13)
+    has = c > 0
+    off = np.float32(np.mean(dz[has], dtype=np.float64)) if has.any() else np.float32(0.0)
+    dz = np.where(has, dz - off, np.float32(0.0)).astype(np.float32)
     coarse = _coarse(dz if fit.binary else dz * c, c, fit)
     sl = _support_box(c, ry, rx)
     dzc, cc = dz[sl], c[sl]
@@ -206,7 +213,8 @@ def _levels(dz, c, g, fit: _Fit):
     elif order == 1 and not clamp:
         cert = np.zeros(dz.shape, np.float32)
         _fused_plane(dz, c, coarse, cert, _box(sl, dz.shape), ry, rx, 1.0 / (sy * sy),
-                     1.0 / (sx * sx), ridge, tau, fit.sr, fit.espread)
+                     1.0 / (sx * sx), ridge, tau, fit.sr, fit.espread, float(off))
+        coarse += off
         return coarse, cert
     else:
         acc, lo, hi = _separable(dzc, cc, ry, rx, sy, sx, order, clamp, fit.binary)
@@ -214,6 +222,7 @@ def _levels(dz, c, g, fit: _Fit):
                          tau)
     out = coarse
     out[sl] = est
+    out += off
     cert = np.zeros(dz.shape, np.float32)
     cert[sl] = cert_c
     return out, cert
@@ -284,9 +293,7 @@ def _coarse(num, den, fit: _Fit):
     (fitted with ``fit.corder``)."""
     ry, rx, sy, sx, order = fit.ry, fit.rx, fit.sy, fit.sx, fit.corder
     ridge, clamp, tau = fit.ridge, fit.clamp, fit.tau
-    # float64 sums: the plane solves cancel the depth's offset, and float32 moments made
-    # the blend depend on the depth's units by 1e-5 of its range (#13)
-    nums, dens, vals = [num.astype(np.float64)], [den.astype(np.float64)], [None]
+    nums, dens, vals = [num], [den], [None]
     for _ in range(fit.levels):
         hh, ww = nums[-1].shape
         if min(hh, ww) < _MIN_SIDE_RADII * max(ry, rx):

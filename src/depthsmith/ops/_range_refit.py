@@ -113,18 +113,19 @@ def _range_refit(out, est, d, row_ptr, cols, ys, xs, ry, rx, isy2, isx2, sr, rid
                 ptr[i] = row_ptr[min(max(y - ry + i, 0), h)]
             prev = y
         out[y, x] = _refit_pixel(est[y, x], d, c, row_ptr, cols, ptr, y, x, ry, rx, wy, wx,
-                                 sr, ridge)
+                                 sr, ridge, 0.0)
 
 
 @nb.njit(cache=True, fastmath=True)
-def _refit_pixel(ref, d, c, row_ptr, cols, ptr, y, x, ry, rx, wy, wx, sr, ridge):
+def _refit_pixel(ref, d, c, row_ptr, cols, ptr, y, x, ry, rx, wy, wx, sr, ridge, off):
     """One Welsch-weighted first-order fit at (y, x) around ``ref`` over the window's
     samples (row-wise CSR ``row_ptr``, ``cols`` of ``c > 0``); ``ref`` itself when they carry
     no weight. ``ptr[k]`` is a cursor into row ``y - ry + k``, advanced in place (the caller
-    visits the pixels of a row left to right)."""
+    visits the pixels of a row left to right). ``d`` and ``ref`` may be centred on ``off``
+    (the range scale is ``sr * (ref + off)``)."""
     h = d.shape[0]
     ref = np.float64(ref)
-    isr = 1.0 / max((sr * ref) ** 2, 1e-30)
+    isr = 1.0 / max((sr * (ref + off)) ** 2, 1e-30)
     s0 = s1 = su = sv = suu = suv = svv = sdu = sdv = 0.0
     for yy in range(max(0, y - ry), min(h, y + ry + 1)):
         q = np.float64(yy - y)

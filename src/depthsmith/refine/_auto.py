@@ -130,6 +130,10 @@ def _pipeline(d, g, v, confidence, *, guide_gf, t=None):
     """:func:`auto` on checked arrays: ``g`` the guide's 8-bit levels, ``guide_gf`` the
     same picture for the guided filter (uint8 when available); ``t`` the ramp scale
     (default: :func:`ramp_scale` of ``d``)."""
+    # every stage commutes with adding a constant to the depth: centred on its valid mean,
+    # the float32 smoother's rounding follows the depth's spread, not its offset (#13)
+    m = np.float32(np.mean(d[v], dtype=np.float64)) if v.any() else np.float32(0.0)
+    d = d - m
     c = v.astype(np.float32)
     if confidence is not None:
         c = c * confidence
@@ -157,4 +161,4 @@ def _pipeline(d, g, v, confidence, *, guide_gf, t=None):
                 np.float32(RAMP_FLOOR))
     out = guided_core(s, guide_gf, ok.astype(np.float32), GF_RADIUS, GF_EPS)
     # where no reached pixel is in the guided filter's windows: the smoothed value
-    return np.where(np.isfinite(out), out, s).astype(np.float32)
+    return (np.where(np.isfinite(out), out, s) + m).astype(np.float32)
