@@ -151,6 +151,31 @@ def eval_time(root, rounds, res):
         for c in cases[:2]:
             for name in ("auto", "learned"):
                 ms[(c.group, name)].append(1000 * _run(c, name)[1])
+    # the network alone in sessions of our own: onnxruntime's default (threads spin while
+    # waiting) against allow_spinning=0, 2 and 1 threads (a shared CPU punishes spinning)
+    import onnxruntime as ort
+
+    from depthsmith._validate import check_guide
+    from depthsmith.complete._learned import prepare
+    from depthsmith.learn._runtime import model_path
+
+    c = cases[0]
+    inputs, _, _ = prepare(np.nan_to_num(c.inputs["depth"]), c.inputs["valid"],
+                           check_guide(c.inputs["guide"]), 32)
+    for threads, spin in ((2, "1"), (2, "0"), (1, "0")):
+        o = ort.SessionOptions()
+        o.intra_op_num_threads, o.inter_op_num_threads = threads, 1
+        o.add_session_config_entry("session.intra_op.allow_spinning", spin)
+        sess = ort.InferenceSession(str(model_path("complete")), o,
+                                    providers=["CPUExecutionProvider"])
+        sess.run(None, inputs)
+        t = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            sess.run(None, inputs)
+            t.append(1000 * (time.perf_counter() - t0))
+        res.setdefault("network_only_ms", {})[f"threads={threads} spin={spin}"] = \
+            statistics.median(t)
     rows = []
     for grp in ("random", "lines"):
         a = statistics.median(ms[(grp, "auto")])
@@ -160,6 +185,39 @@ def eval_time(root, rounds, res):
     _table(f"Time per 1216 x 352 frame (ms, median of {rounds} interleaved rounds, "
            f"{cases[0].scene if cases else '-'})", rows,
            ["pattern", "auto", "learned", "ratio"])
+    _table("The network alone (onnxruntime session, ms, median)",
+           [[k, f"{v:.0f}"] for k, v in res["network_only_ms"].items()], ["session", "ms"])
+
+
+def plot_history(shipped_dir, kfold_dir, png) -> None:
+    """Training curves: the shipped run's loss and synthetic validation RMSE, and each
+    fold's held-out RMSE, against training minutes (from the runs' ``history.json``)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
+    h = json.loads((Path(shipped_dir) / "history.json").read_text())["history"]
+    ax[0].plot([x[1] for x in h], [x[2] for x in h], "o-", label="train loss (EMA, normalised)")
+    ax2 = ax[0].twinx()
+    ax2.plot([x[1] for x in h], [x[3] for x in h], "s--", color="C1",
+             label="val RMSE (m, 8 synthetic scenes)")
+    ax[0].set_xlabel("training minutes")
+    ax[0].set_title("shipped model")
+    ax[0].legend(loc="upper left", fontsize=7)
+    ax2.legend(loc="upper right", fontsize=7)
+    for f in sorted(Path(kfold_dir).glob("fold*/history.json")):
+        m = json.loads(f.read_text())
+        h = m["history"]
+        ax[1].plot([x[1] for x in h], [x[3] for x in h], "o-",
+                   label=f"{f.parent.name}: " + ",".join(m["val_scenes"]))
+    ax[1].set_xlabel("training minutes")
+    ax[1].set_ylabel("held-out RMSE (px, 1 % samples)")
+    ax[1].set_title("k-fold by scene")
+    ax[1].legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(png, dpi=90)
 
 
 def main() -> None:
@@ -171,7 +229,12 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="at most this many cases per task "
                     "(a quick check of the script; 0: all)")
     ap.add_argument("--json")
+    ap.add_argument("--history-png", help="also plot the training curves of --shipped-run "
+                    "and --kfold to this PNG")
+    ap.add_argument("--shipped-run", help="the shipped model's training folder")
     args = ap.parse_args()
+    if args.history_png:
+        plot_history(args.shipped_run, args.kfold, args.history_png)
     root = require_data_root()
     if args.limit:
         import itertools

@@ -5,7 +5,8 @@ Quality: runs ``depthsmith bench TASK --methods M --json`` with each tree first 
 and the largest per-scene change. Time: runs a few default calls (complete, upsample x4 /
 x8 / x16, refine, fill on the Middlebury ``art`` scene, the benchmarks' degradations) in
 fresh interpreters, alternating the trees ``--rounds`` times, and prints each tree's median
-of the per-round best-of-5 times and their ratio.
+of the per-round best-of-5 times and their ratio; also complete on the first KITTI frame's
+COMPLETE-KITTI inputs.
 
 Usage (e.g. ``git archive HEAD src | tar -x -C /tmp/before`` for the old tree)::
 
@@ -31,7 +32,8 @@ import json, time
 import numpy as np
 from depthsmith import complete, fill, refine, upsample
 from depthsmith.datasets import data_root, load, scenes
-from depthsmith.degrade import refine_degrade, sample_inputs, sensor_hole_mask, sr_degrade
+from depthsmith.degrade import (kitti_inputs, refine_degrade, sample_inputs, sensor_hole_mask,
+                                sr_degrade)
 from depthsmith.io import read_depth
 
 s = load([p for p in scenes("middlebury") if p.name == "art"][0])
@@ -42,7 +44,14 @@ low = {f: sr_degrade(png, v, rgb, f) for f in (4, 8, 16)}
 noisy = refine_degrade(np.nan_to_num(d), v, seed=0)
 raw = read_depth(data_root() / "nyu_v2" / "sample_00000" / "depth_raw.png")
 holed = np.where(sensor_hole_mask(d.shape, raw) | ~v, np.nan, d).astype(np.float32)
+kitti = load(scenes("kitti_depth")[0])
+kd = np.nan_to_num(kitti.depth)
+kin = {p: np.where(m, kd, 0).astype(np.float32) for p, m in kitti_inputs(kd).items()}
 cases = {
+    "complete auto (normconv), KITTI random 25 %": lambda: complete.complete(kin["random"],
+                                                                              kitti.rgb),
+    "complete auto (normconv), KITTI lines": lambda: complete.complete(kin["lines"],
+                                                                         kitti.rgb),
     "complete auto (guided), 1 % uniform": lambda: complete.complete(sp, rgb),
     "upsample auto x4": lambda: upsample.upsample(low[4][0], 4, low[4][1]),
     "upsample auto x8": lambda: upsample.upsample(low[8][0], 8, low[8][1]),
@@ -51,14 +60,14 @@ cases = {
     "fill auto": lambda: fill.fill_holes(holed, rgb, disparity=True),
 }
 out = {}
-for k, fn in cases.items():
+for name, fn in cases.items():
     fn()
     ts = []
     for _ in range(5):
         t = time.perf_counter()
         fn()
         ts.append(time.perf_counter() - t)
-    out[k] = min(ts)
+    out[name] = min(ts)
 print(json.dumps(out))
 """
 

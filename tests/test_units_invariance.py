@@ -13,7 +13,8 @@ scaled exactly), and both outputs must be finite at the same pixels.
 The inputs: a crop of the bundled Middlebury Cones disparity (quantized to 0.25 px, so
 relative thresholds meet exact ties), synthetic slanted planes with a step and an occluding
 ellipse in metres, the same scene in integer millimetres (a Kinect-like PNG) and, with
-another draw of the guide's noise, in centimetres; fill gets
+another draw of the guide's noise, in centimetres, and (when ``../shared/data`` is there)
+three crops of real frames (``REAL``); fill gets
 holes (and stereo occlusions on Cones), refine the REFINE degradation, complete 1 % and 5 %
 samples, upsample x2, x4 and x8 low-resolution maps.
 
@@ -33,6 +34,8 @@ import pytest
 
 from depthsmith import complete, fill, refine, upsample
 from depthsmith._validate import InputError
+from depthsmith.datasets import data_root, load
+from depthsmith.datasets import scenes as scenes_of
 from depthsmith.degrade import refine_degrade
 from depthsmith.ops import nearest_fill
 
@@ -74,7 +77,29 @@ def scenes(cones):
     out["planes_mm"] = (np.round(700.0 * d).astype(np.float32), g, False)
     d, g = _planes(np.random.default_rng(0))  # another guide noise draw, in centimetres
     out["planes_cm"] = ((100.0 * d).astype(np.float32), g, False)
+    root = data_root()
+    for name, (dataset, frame, y, x) in REAL.items():
+        found = [p for p in scenes_of(dataset, root) if p.name == frame] if root else []
+        if found:
+            s = load(found[0])
+            d = np.where(s.valid, s.depth, np.nan)[y:y + H, x:x + W].astype(np.float32)
+            out[name] = (d, np.ascontiguousarray(s.rgb[y:y + H, x:x + W]),
+                         s.kind == "disparity")
     return out
+
+
+#: Crops of real frames of ../shared/data (skipped when it is absent): integer relative
+#: Kinect depth (Lu et al.), NYU raw Kinect metres with holes, Middlebury-30 disparity in
+#: steps of 1/3 px; each broke a method before the fixes of docs/units.md.
+REAL = {"lu_kinect": ("lu2014_kinect", "RGBD_02", 162, 328),
+        "nyu_raw_m": ("nyu_v2", "sample_00100", 337, 227),
+        "sr30_bowling": ("middlebury_sr30", "07_bowling1", 43, 203)}
+
+
+def _get(scenes, name):
+    if name not in scenes:
+        pytest.skip("benchmark data absent: set DEPTHSMITH_DATA or provide ../shared/data")
+    return scenes[name]
 
 
 def _holes(shape, seed):
@@ -116,13 +141,13 @@ def _guide_cases(methods):
             if gd or not _needs_guide(fn)]
 
 
-SCENES = ("cones", "planes_m", "planes_mm", "planes_cm")
+SCENES = ("cones", "planes_m", "planes_mm", "planes_cm", *REAL)
 
 
 @pytest.mark.parametrize("scene", SCENES)
 @pytest.mark.parametrize(("method", "guided"), _guide_cases(fill.METHODS))
 def test_fill(scenes, scene, method, guided):
-    d, g, _ = scenes[scene]
+    d, g, _ = _get(scenes, scene)
     holed = np.where(_holes(d.shape, 1), np.nan, d).astype(np.float32)
     _check(lambda x: fill.fill_holes(x, g if guided else None, method=method), holed,
            f"fill {method} on {scene}")
@@ -139,7 +164,7 @@ def test_fill_occlusions(scenes, method):
 @pytest.mark.parametrize("scene", SCENES)
 @pytest.mark.parametrize("method", list(refine.METHODS))
 def test_refine(scenes, scene, method):
-    d, g, _ = scenes[scene]
+    d, g, _ = _get(scenes, scene)
     v = np.isfinite(d)
     noisy = refine_degrade(np.nan_to_num(d), v, seed=0)
     noisy = np.where(v, np.maximum(noisy, 1e-3 * np.nanmax(d)), np.nan).astype(np.float32)
@@ -150,7 +175,7 @@ def test_refine(scenes, scene, method):
 @pytest.mark.parametrize("density", [0.01, 0.05])
 @pytest.mark.parametrize(("method", "guided"), _guide_cases(complete.METHODS))
 def test_complete(scenes, scene, density, method, guided):
-    d, g, _ = scenes[scene]
+    d, g, _ = _get(scenes, scene)
     keep = (np.random.default_rng(3).random(d.shape) < density) & np.isfinite(d)
     sparse = np.where(keep, d, 0).astype(np.float32)
     gd = g if guided else None
@@ -162,7 +187,7 @@ def test_complete(scenes, scene, density, method, guided):
 @pytest.mark.parametrize("factor", [2, 4, 8])
 @pytest.mark.parametrize(("method", "guided"), _guide_cases(upsample.METHODS))
 def test_upsample(scenes, scene, factor, method, guided):
-    d, g, _ = scenes[scene]
+    d, g, _ = _get(scenes, scene)
     full = nearest_fill(d, valid=np.isfinite(d)).astype(np.float32)
     low = cv2.resize(full, (W // factor, H // factor), interpolation=cv2.INTER_AREA)
     gd = g if guided else None

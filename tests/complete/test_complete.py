@@ -22,7 +22,7 @@ from depthsmith.complete import (
 )
 from depthsmith.ops import multiscale_normconv
 
-ALL = ("auto", "normconv", "guided", "interpolate", "morphological")
+ALL = ("auto", "normconv", "guided", "interpolate", "morphological", "learned")
 
 
 def _plane(h=48, w=64, a=0.05, b=-0.03, c=10.0):

@@ -38,8 +38,10 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
     cert = cert_full[y0:y1, x0:x1]
     h = y1 - y0
     w = x1 - x0
-    gy = _gauss_taps(ry, isy2).astype(np.float32)
-    gx = _gauss_taps(rx, isx2).astype(np.float32)
+    # float64 moments: the range refit is steep in the first estimate, so float32 sums
+    # made its result depend on the depth's units by up to 1e-3 of its range (#13)
+    gy = _gauss_taps(ry, isy2)
+    gx = _gauss_taps(rx, isx2)
     nh = 6 if sr > 0.0 else 5
     # the samples row by row (CSR): the horizontal pass and the refit visit only them
     row_ptr = np.zeros(h + 1, np.int64)
@@ -59,8 +61,8 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
     # horizontal moments of the 2 ry + 1 rows under the window, in a ring buffer:
     # c g t^{0,1,2}, c d g t^{0,1}[, c d^2 g] with t the sample column relative to the target
     nr = 2 * ry + 1
-    hm = np.zeros((nr, nh, w), np.float32)
-    a = np.empty((nh + 4, w), np.float32)
+    hm = np.zeros((nr, nh, w), np.float64)
+    a = np.empty((nh + 4, w), np.float64)
     sp2 = spread * spread
     ptr = np.empty(nr, np.int64)
     done = 0  # rows [0, done) have had their horizontal pass
@@ -73,7 +75,7 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
                 ck = c[done, x]
                 dv = dz[done, x]
                 for xx in range(max(0, x - rx), min(w, x + rx + 1)):
-                    t = np.float32(x - xx)
+                    t = np.float64(x - xx)
                     wt = ck * gx[xx - x + rx]
                     wtt = wt * t
                     hr[0, xx] += wt
@@ -97,8 +99,8 @@ def _fused_plane(dz_full, c_full, out_full, cert_full, box, ry, rx, isy2, isx2, 
             okp = yp < h and row_ptr[yp + 1] > row_ptr[yp]
             okm = q > 0 and ym >= 0 and row_ptr[ym + 1] > row_ptr[ym]
             g0 = gy[q + ry]
-            g1 = g0 * np.float32(q)
-            g2 = g1 * np.float32(q)
+            g1 = g0 * np.float64(q)
+            g2 = g1 * np.float64(q)
             if okp and okm:
                 p = hm[yp % nr]
                 m = hm[ym % nr]

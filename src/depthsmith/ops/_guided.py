@@ -82,13 +82,14 @@ def guided_core(p, g, c, radius, eps, min_weight=1e-6):
     if nc in (1, 3) and 0 < radius < min(p.shape) and uniform:
         # unweighted case: OpenCV's guided filter computes the same thing (He et al.,
         # reflected borders) with SIMD box filters, about 2x faster than the weighted path
-        # (and faster again on a uint8 guide, same output). Its float32 covariances are
-        # differences of means, so p (and a float guide) are centred first (the filter
-        # commutes with adding constants to either): their rounding then scales with the
-        # spreads, not the offsets, and no longer depends on the depth's units (#13)
-        pm = np.float32(np.mean(p, dtype=np.float64))
-        if g.dtype != np.uint8:
-            g = g - g.reshape(-1, nc).mean(axis=0, dtype=np.float64).astype(np.float32)
+        # Its float32 covariances are differences of means, so p and the guide are centred
+        # first (the filter commutes with adding constants to either): their rounding then
+        # scales with the spreads, not the offsets, and no longer depends on the depth's
+        # units (#13). The guide is centred on the middle of the 8-bit scale, a constant, so
+        # that a tile and the whole frame round alike (a uint8 guide goes as float32 too:
+        # no slower on the shared VM, and uint8 or float then give the same output)
+        pm = np.float32(cv2.mean(p)[0])
+        g = np.subtract(g, np.float32(127.5), dtype=np.float32)
         out = cv2.ximgproc.guidedFilter(np.ascontiguousarray(g), p - pm, int(radius),
                                         float(eps))
         return clamp_to_window_range(np.asarray(out + pm, np.float32), p, None, radius)

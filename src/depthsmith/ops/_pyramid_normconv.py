@@ -329,18 +329,18 @@ def halve_sums(num, den):
 
     Returns
     -------
-    num2, den2 : (ceil(H / 2), ceil(W / 2)), the dtype of ``num``
+    num2, den2 : (ceil(H / 2), ceil(W / 2)) float32
         Sums of ``num`` and ``den`` over each 2 x 2 block (a short last row / column sums
         what it has).
-    value2 : (ceil(H / 2), ceil(W / 2)), the dtype of ``num``
+    value2 : (ceil(H / 2), ceil(W / 2)) float32
         The normalized value ``num2 / den2``, 0 where ``den2`` is 0.
     """
     h, w = num.shape
     h2 = (h + 1) // 2
     w2 = (w + 1) // 2
-    n2 = np.zeros((h2, w2), num.dtype)
-    c2 = np.zeros((h2, w2), num.dtype)
-    z2 = np.zeros((h2, w2), num.dtype)
+    n2 = np.zeros((h2, w2), np.float32)
+    c2 = np.zeros((h2, w2), np.float32)
+    z2 = np.zeros((h2, w2), np.float32)
     for y in range(h):
         yy = y // 2
         for x in range(w):
@@ -356,27 +356,23 @@ def halve_sums(num, den):
 def _separable(dz, c, ry, rx, sy, sx, order, clamp, binary=False):
     """The moments of :func:`_scatter` without color, as separable correlations."""
     h, w = dz.shape
-    # float64 in, float64 moments (the coarse levels); float32 otherwise
-    ft, depth_cv = (np.float64, cv2.CV_64F) if dz.dtype == np.float64 else (np.float32,
-                                                                             cv2.CV_32F)
-    ty = np.arange(-ry, ry + 1, dtype=ft)
-    tx = np.arange(-rx, rx + 1, dtype=ft)
-    gy = np.exp(-0.5 * ty * ty / (sy * sy)).astype(ft)
-    gx = np.exp(-0.5 * tx * tx / (sx * sx)).astype(ft)
-    c = c.astype(ft, copy=False)
-    cd = dz if binary else (c * dz).astype(ft)
+    ty = np.arange(-ry, ry + 1, dtype=np.float32)
+    tx = np.arange(-rx, rx + 1, dtype=np.float32)
+    gy = np.exp(-0.5 * ty * ty / (sy * sy)).astype(np.float32)
+    gx = np.exp(-0.5 * tx * tx / (sx * sx)).astype(np.float32)
+    cd = dz if binary else (c * dz).astype(np.float32)
 
     bc = cv2.BORDER_CONSTANT
 
     def hpass(img, p):
-        return cv2.filter2D(img, depth_cv, (gx * tx ** p)[None, :], borderType=bc)
+        return cv2.filter2D(img, cv2.CV_32F, (gx * tx ** p)[None, :], borderType=bc)
 
     def vpass(img, p, out):
-        cv2.filter2D(img, depth_cv, (gy * ty ** p)[:, None], dst=out, borderType=bc)
+        cv2.filter2D(img, cv2.CV_32F, (gy * ty ** p)[:, None], dst=out, borderType=bc)
 
     # acc[k] in the order of _scatter: w, w d, w u, w v, w uu, w uv, w vv, w d u, w d v;
     # horizontal passes are shared between the moments (5 + 9 one-dimensional passes)
-    acc = np.empty((9 if order == 1 else 2, h, w), ft)
+    acc = np.empty((9 if order == 1 else 2, h, w), np.float32)
     c0, d0 = hpass(c, 0), hpass(cd, 0)
     vpass(c0, 0, acc[0])
     vpass(d0, 0, acc[1])
@@ -392,12 +388,12 @@ def _separable(dz, c, ry, rx, sy, sx, order, clamp, binary=False):
     if clamp and order == 1:
         k = np.ones((2 * ry + 1, 2 * rx + 1), np.uint8)
         has = c > 0
-        lo = cv2.erode(np.where(has, dz, np.inf).astype(ft), k,
+        lo = cv2.erode(np.where(has, dz, np.inf).astype(np.float32), k,
                        borderType=cv2.BORDER_CONSTANT, borderValue=np.inf)
-        hi = cv2.dilate(np.where(has, dz, -np.inf).astype(ft), k,
+        hi = cv2.dilate(np.where(has, dz, -np.inf).astype(np.float32), k,
                         borderType=cv2.BORDER_CONSTANT, borderValue=-np.inf)
     else:  # not read by _solve
-        lo = hi = np.zeros((1, 1), ft)
+        lo = hi = np.zeros((1, 1), np.float32)
     return acc, lo, hi
 
 

@@ -154,4 +154,7 @@ def _refit_pixel(ref, d, c, row_ptr, cols, ptr, y, x, ry, rx, wy, wx, sr, ridge,
             sdv += wt * dv * q
     if s0 < 1e-6:
         return ref
-    return _plane0(s0, su, sv, suu, suv, svv, s1, sdu, sdv, ridge)
+    fit = _plane0(s0, su, sv, suu, suv, svv, s1, sdu, sdv, ridge)
+    if s0 < 2e-6:  # blend in, so that rounding (other units) cannot jump it (#13)
+        return ref + (s0 * 1e6 - 1.0) * (fit - ref)
+    return fit
