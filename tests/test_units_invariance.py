@@ -18,10 +18,10 @@ three crops of real frames (``REAL``); fill gets
 holes (and stereo occlusions on Cones), refine the REFINE degradation, complete 1 % and 5 %
 samples, upsample x2, x4 and x8 low-resolution maps.
 
-Parameters the user gives in depth units (e.g. ``refine.joint_bilateral``'s
-``sigma_depth``, ``fill``'s ``max_hole`` is in pixels) are exempt: only defaults are tested
-(docs/units.md lists them). The ``defocus`` package is exempt: it takes photographs, not
-depth, and its outputs (blur radii in pixels) have no depth units.
+Parameters the user gives in depth units (``upsample.optimize``'s ``sigma_depth``,
+``complete.morphological``'s ``max_depth`` and ``bilateral_sigma_color``) are exempt: only
+defaults are tested (docs/units.md lists them). The ``defocus`` package is exempt: it
+takes photographs, not depth, and its outputs (blur radii in pixels) have no depth units.
 """
 
 from __future__ import annotations

@@ -92,10 +92,14 @@ def test_bad_input(tmp_path, rng):
     lr, rgb, _ = _scene(rng, 8, 8, 4)
     with pytest.raises(InputError, match="needs a guide"):
         upsample(lr, 4, method="learned")
-    for size in ((8, 8), (8 * 17, 8 * 17)):
+    for size in ((12, 12), (8 * 17, 8 * 17)):
         g = np.zeros((*size, 3), np.uint8)
-        with pytest.raises(InputError, match=r"factor (1|17) is outside .*\[2, 16\]"):
+        with pytest.raises(InputError, match=r"factor (1.5|17) is outside .*\[2, 16\]"):
             upsample(lr, guide=g, method="learned")
+    # factor 1 is the identity and a constant stays constant, as in every method
+    np.testing.assert_array_equal(upsample(lr, 1, rgb[:8, :8], method="learned"), lr)
+    flat = np.full_like(lr, 3.25)
+    assert (upsample(flat, 4, rgb, method="learned") == np.float32(3.25)).all()
     with pytest.raises(InputError, match="no such ONNX file"):
         upsample(lr, 4, rgb, method="learned", model=str(tmp_path / "none.onnx"))
     corrupt = tmp_path / "c.onnx"

@@ -51,7 +51,8 @@ def guide_input(levels: np.ndarray) -> np.ndarray:
 
 def check_factor(factor: float) -> float:
     """``factor`` if the learned model supports it (in :data:`FACTOR_RANGE`), else an
-    :class:`InputError` naming the factor and the range."""
+    :class:`InputError` naming the factor and the range (factor 1, the identity, never
+    reaches the model: :func:`sr_upsample` returns the input)."""
     lo, hi = FACTOR_RANGE
     f = float(factor)
     if not (lo - 1e-9 <= f <= hi + 1e-9):
@@ -116,12 +117,17 @@ def sr_upsample(d: np.ndarray, v: np.ndarray, levels: np.ndarray, size, *, model
     validates its torch model through exactly this path).
     """
     H, W = size
-    factor = check_factor(max(H / d.shape[0], W / d.shape[1]))
     if not v.all():
         from ..ops import nearest_fill
 
         d = nearest_fill(d, valid=v)
-    lo, scale = normalise(d[v])
+    if (H, W) == d.shape:  # factor 1: the input (nearest-filled), as every method does
+        return d.astype(np.float32, copy=True)
+    factor = check_factor(max(H / d.shape[0], W / d.shape[1]))
+    vals = d[v]
+    if vals.min() == vals.max():  # a constant map stays exactly constant
+        return np.full((H, W), vals[0], np.float32)
+    lo, scale = normalise(vals)
     dn = ((d - lo) / scale).astype(np.float32)
     up = cv2.resize(dn, (W, H), interpolation=cv2.INTER_CUBIC)
     if runner is None:

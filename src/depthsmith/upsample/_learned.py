@@ -34,7 +34,9 @@ def learned(depth, guide, *, size=None, valid=None, consistency: bool = True,
         repeated to three channels.
     size : (H, W), optional
         Output size; the factor ``max(H / h, W / w)`` must be in [2, 16] (non-integer
-        factors run), else :class:`~depthsmith.InputError`.
+        factors run), else :class:`~depthsmith.InputError`; factor 1 returns the input
+        (invalid pixels nearest-filled) as every method does, and a constant input
+        returns that constant.
     valid : (h, w) bool array, optional
         Trusted low-res pixels (default finite & > 0); invalid ones are never read.
     consistency : bool
