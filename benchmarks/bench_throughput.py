@@ -101,7 +101,7 @@ def make_inputs(root: Path, dirs: list[Path], work: Path) -> dict[str, Path]:
     return out
 
 
-def bare_loop(task: str, folder: Path, out: Path) -> float:
+def bare_loop(task: str, folder: Path, out: Path, method: str = "auto") -> float:
     """The peer: one process, a plain loop (read, call, save), 1 thread; seconds."""
     code = f"""
 import sys, time, numpy as np
@@ -115,7 +115,7 @@ t = time.perf_counter()
 for f in files:
     d = np.load(f)
     g = read_image(Path({str(folder)!r}) / 'rgb' / (f.stem + '.jpg'))
-    np.save(Path({str(out)!r}) / f.name, fn(d, g))
+    np.save(Path({str(out)!r}) / f.name, fn(d, g, method={method!r}))
 print(time.perf_counter() - t)
 """
     out.mkdir()
@@ -124,17 +124,17 @@ print(time.perf_counter() - t)
 
 
 def throughput(inputs: dict[str, Path], work: Path, n: int, tasks=("refine", "fill"),
-               configs=None) -> list[dict]:
+               configs=None, method: str = "auto") -> list[dict]:
     rows = []
     for task in tasks:
-        secs = bare_loop(task, inputs[task], work / f"bare-{task}")
+        secs = bare_loop(task, inputs[task], work / f"bare-{task}", method)
         rows.append({"task": task, "config": "peer: bare loop, 1 process x 1 thread",
                      "seconds": secs, "fps": n / secs, "wall": None, "item_s": None})
         for label, extra in (configs or CONFIGS):
             out = work / f"out-{task}-{len(rows)}"
             cmd = [PY, "-m", "depthsmith", "batch", task, "--input",
                    str(inputs[task] / "depth"), "--guide", str(inputs[task] / "rgb"),
-                   "-o", str(out), *extra]
+                   "-o", str(out), "--method", method, *extra]
             t = time.perf_counter()
             res = subprocess.run(cmd, capture_output=True, text=True)
             wall = time.perf_counter() - t
@@ -223,7 +223,8 @@ print(json.dumps({{"import": t1 - t0, "first": t3 - t2, "second": t4 - t3}}))
 
 def markdown(meta, thr, lat, cold) -> str:
     out = [f"Machine: {meta['machine']}; date {meta['date']}; depthsmith "
-           f"{meta['version']}; {meta['frames']} RGB-D-D frames (512x384).", "",
+           f"{meta['version']}; {meta['frames']} RGB-D-D frames (512x384); throughput "
+           f"method {meta.get('method', 'auto')}.", "",
            f"Load before: `{meta['load_before']}`; after: `{meta['load_after']}`.", ""]
     if thr:
         out += ["| task | configuration | frames/s | run s | wall s | median item s | "
@@ -265,6 +266,8 @@ def main(argv=None):
     ap.add_argument("--tasks", default="refine,fill", help="comma list of refine, fill")
     ap.add_argument("--configs", default=None,
                     help="comma list of throughput configurations by number (1-4; default all)")
+    ap.add_argument("--method", default="auto",
+                    help="method of the throughput runs (default: auto, the default)")
     ap.add_argument("--md", type=Path, default=None, help="also write the markdown here")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     a = ap.parse_args(argv)
@@ -277,16 +280,16 @@ def main(argv=None):
     root = Path(root)
     only = set(a.only.split(","))
     dirs = frames(root, a.frames)
-    meta = {"machine": machine(), "date": datetime.datetime.now(datetime.timezone.utc)
-            .strftime("%Y-%m-%d %H:%M UTC"), "version": __version__, "frames": len(dirs),
-            "load_before": uptime()}
+    meta = {"method": a.method, "machine": machine(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "version": __version__, "frames": len(dirs), "load_before": uptime()}
     with tempfile.TemporaryDirectory(prefix="depthsmith-throughput-") as tmp:
         work = Path(tmp)
         inputs = make_inputs(root, dirs, work)
         configs = None if a.configs is None else [CONFIGS[int(i) - 1]
                                                   for i in a.configs.split(",")]
         thr = throughput(inputs, work, len(dirs), tuple(a.tasks.split(",")),
-                         configs) if "throughput" in only else []
+                         configs, a.method) if "throughput" in only else []
         lat = latency(dirs, root) if "latency" in only else []
         cold = cold_start(inputs, work) if "cold" in only else []
     meta["load_after"] = uptime()
