@@ -10,15 +10,18 @@ fill, refine, complete, upsample   the tasks on depth
 defocus   blur maps and relative depth from one photo
 bench     the benchmark runner of ``BENCHMARKS.md``
 degrade   the degradation models of the benchmarks (ground truth -> benchmark inputs)
+learn     small CNNs (guided SR, completion) shipped as ONNX, bring-your-own ONNX models
+batch     folders of frames: pairing, manifest, resume, local processes or Dask
+report    static HTML reports of bench and batch runs
 """
 
 from importlib import import_module
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 _SUBPACKAGES = (
     "io", "datasets", "metrics", "ops", "bench", "degrade", "fill", "refine", "complete",
-    "upsample", "defocus",
+    "upsample", "defocus", "learn", "batch", "report",
 )
 __all__ = ["__version__", *_SUBPACKAGES]
 
