@@ -142,6 +142,9 @@ def test_onnx_sessions_take_the_thread_setting(monkeypatch):
         inter_op_num_threads = 0
         log_severity_level = 0
 
+        def add_session_config_entry(self, key, value):
+            pass
+
     class _Ort:
         SessionOptions = _Opts
 

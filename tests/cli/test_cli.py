@@ -146,7 +146,8 @@ def test_method_options_are_derived_from_the_registry(task):
 def test_command_table_matches_the_commands():
     from depthsmith.cli._common import COMMANDS
 
-    assert set(COMMANDS) == {"info", "eval", "colorize", "bench", "defocus", "batch", *TASKS}
+    assert set(COMMANDS) == {"info", "eval", "colorize", "bench", "defocus", "batch", "train",
+                             "export", "predict", *TASKS}
     for name, (_, _, short) in COMMANDS.items():
         cmd = _command(name)
         assert cmd.name == name
