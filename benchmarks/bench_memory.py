@@ -23,7 +23,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from depthsmith.bench import machine  # noqa: E402 (one machine line for every benchmark)
 from memory_peak import GUARD_OFF  # noqa: E402  (the sibling benchmark's inputs)
 
 #: (name, task, tiled?) of our cases; each runs the task's default method.
@@ -132,17 +132,6 @@ def measure(mps, only=None, tile=512, log=print) -> dict:
                 log(f"  {name:40s} {px / 1e6:6.2f} MP  peak {p / 2**20:8.1f} MiB  "
                     f"(baseline {base / 2**20:6.1f})  {bpp:6.1f} B/px  {secs:6.1f} s")
     return res
-
-
-def machine() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        model = next(ln.split(":", 1)[1].strip() for ln in out.splitlines()
-                     if ln.startswith("Model name"))
-    except (OSError, StopIteration):
-        model = platform.processor() or "unknown CPU"
-    return f"{model}, {os.cpu_count()} CPUs, Linux {platform.release()}, Python " \
-           f"{platform.python_version()}"
 
 
 def table(res: dict, mps, tile: int) -> str:

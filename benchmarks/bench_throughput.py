@@ -40,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
+from depthsmith.bench import machine  # noqa: E402 (the one machine line)
+
 PY = sys.executable
 SIZES = [(480, 640), (720, 1280), (1080, 1920)]
 CONFIGS = [  # (label, extra batch arguments)
@@ -49,16 +51,6 @@ CONFIGS = [  # (label, extra batch arguments)
     ("Dask LocalCluster, 2 workers x 1 thread", ["--scheduler", "local", "--workers", "2",
                                                   "--threads", "1"]),
 ]
-
-
-def machine() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        model = next(ln.split(":", 1)[1].strip() for ln in out.splitlines()
-                     if ln.startswith("Model name"))
-    except (OSError, StopIteration):
-        model = "unknown CPU"
-    return f"{model}, {os.cpu_count()} cores"
 
 
 def uptime() -> str:

@@ -88,6 +88,19 @@ def _slope_at(d, valid, s, k, w, radius, max_slope, gx, gy, have):
 
 
 @njit(cache=True)
+def _seed_value(d, valid, a, x, y, w, ix, slope, radius, max_slope, gx, gy, have):
+    """Seed ``a``'s depth extrapolated to pixel (x, y) along its cached local slope."""
+    ay = a // w
+    ax = a - ay * w
+    v = d[ay, ax]
+    if slope > 0:
+        ka = ix[a]
+        _slope_at(d, valid, a, ka, w, radius, max_slope, gx, gy, have)
+        v += slope * (gx[ka] * (x - ax) + gy[ka] * (y - ay))
+    return v
+
+
+@njit(cache=True)
 def _compose(d, valid, pix, ix, tgt, s1, c1, s2, c2, slope, blend, radius, max_slope):
     """Fill each hole pixel from its seed(s): value + slope * (local slope . offset).
 
@@ -112,24 +125,12 @@ def _compose(d, valid, pix, ix, tgt, s1, c1, s2, c2, slope, blend, radius, max_s
         if a < 0:
             out[m - 1] = np.nan
             continue
-        ay = a // w
-        ax = a - ay * w
-        v1 = d[ay, ax]
-        if slope > 0:
-            ka = ix[a]
-            _slope_at(d, valid, a, ka, w, radius, max_slope, gx, gy, have)
-            v1 += slope * (gx[ka] * (x - ax) + gy[ka] * (y - ay))
+        v1 = _seed_value(d, valid, a, x, y, w, ix, slope, radius, max_slope, gx, gy, have)
         b = s2[c]
         if b < 0 or blend <= 0:
             out[m - 1] = v1
             continue
-        by = b // w
-        bx = b - by * w
-        v2 = d[by, bx]
-        if slope > 0:
-            kb = ix[b]
-            _slope_at(d, valid, b, kb, w, radius, max_slope, gx, gy, have)
-            v2 += slope * (gx[kb] * (x - bx) + gy[kb] * (y - by))
+        v2 = _seed_value(d, valid, b, x, y, w, ix, slope, radius, max_slope, gx, gy, have)
         wt = np.exp(-(c2[c] - c1[c]) / blend)
         out[m - 1] = (v1 + wt * v2) / (1.0 + wt)
     return out[:m]
