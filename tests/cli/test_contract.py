@@ -352,3 +352,37 @@ def test_png_in_png_out_keeps_the_inputs_encoding(ws, tmp_path):
     res = run("fill", src, "-o", out)
     assert res.exit_code == 0, res.stderr
     np.testing.assert_array_equal(read_depth(out), np.full((H, W), 1500.0, np.float32))
+
+
+# the 0.3.0 commands and options under the same contract: (args, exit code, needle)
+NEW_BAD = [
+    (["fill", "{depth}", "-o", "{out}/x.npy", "--tile", "0"], 2, "--tile"),
+    (["refine", "{depth}", "--guide", "{rgb}", "-o", "{out}/r.npy", "--threads", "0"], 2,
+     "--threads"),
+    (["upsample", "{depth}", "--scale", "256", "--factor", "20", "--guide", "{rgb20}",
+      "--method", "learned", "-o", "{out}/u.npy"], 1, "[2, 16]"),
+    (["predict", "{rgb}", "-o", "{out}/p.npy", "--model", "{dir}/missing.onnx"], 1,
+     "missing.onnx"),
+    (["predict", "{rgb}", "-o", "{out}/p.npy", "--model", "{depth}"], 1, "not a valid ONNX"),
+    (["export", "{dir}/junk.pt", "-o", "{out}/m.onnx"], 1, "junk.pt"),
+    (["export", "{dir}/missing.pt", "-o", "{out}/m.onnx"], 1, "missing.pt"),
+    (["batch", "fill", "-i", "{dir}/nothing_*.png", "-o", "{out}/b"], 1, "--input"),
+    (["batch", "fill", "-i", "{dir}", "-o", "{out}/b", "--workers", "0"], 2, "--workers"),
+    (["train", "sr", "--data", "{dir}/nodata", "--out", "{out}/t"], 2, "--data"),
+    (["train", "sr", "--data", "{dir}", "--out", "{out}/t", "--minutes", "-1"], 2, "--minutes"),
+]
+
+
+@pytest.mark.parametrize("args,code,needle", NEW_BAD,
+                         ids=[" ".join(a[0][:1] + a[0][-2:]) for a in NEW_BAD])
+def test_new_commands_bad_input(ws, args, code, needle):
+    if args[0] in ("export", "train"):
+        pytest.importorskip("torch", reason="export and train need the learn extra (torch)")
+    (ws["dir"] / "junk.pt").write_bytes(b"not a checkpoint")
+    rgb20 = ws["dir"] / "rgb20.png"
+    write_image(rgb20, np.zeros((20 * H, 20 * W, 3), np.uint8))
+    vals = {"depth": ws["depth"], "rgb": ws["rgb"], "rgb20": rgb20, "dir": ws["dir"],
+            "out": ws["out"]}
+    res = run(*[a.format(**{k: str(v) for k, v in vals.items()}) for a in args])
+    assert res.exit_code == code, res.output
+    assert_refused(res, ws["out"], needle)
