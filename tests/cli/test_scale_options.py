@@ -46,3 +46,28 @@ def test_bad_values_are_usage_errors(args, env, name, monkeypatch):
 def test_help_is_one_line_each():
     text = CliRunner().invoke(_cmd, ["--help"]).output
     assert "--tile N" in text and "--threads N" in text and THREADS_ENV in text
+
+
+def test_memory_guard_counts_the_tile(tmp_path):
+    """A budget between the tiled and the untiled estimate: refused without --tile, run with
+    it (the guard of the single-file command and of batch items sees ``--tile``)."""
+    import numpy as np
+
+    from depthsmith._memory import estimate
+    from depthsmith.cli import main
+    from depthsmith.io import write_depth, write_image
+
+    h, w = 1000, 1000
+    rng = np.random.default_rng(0)
+    write_depth(tmp_path / "d.npy", rng.uniform(1, 2, (h, w)).astype(np.float32))
+    write_image(tmp_path / "g.png", rng.integers(0, 255, (h, w, 3), dtype=np.uint8))
+    tiled, whole = estimate("refine", "auto", h * w, 128), estimate("refine", "auto", h * w)
+    assert tiled < whole
+    budget = str((tiled + whole) // 2)
+    base = ["refine", str(tmp_path / "d.npy"), "--guide", str(tmp_path / "g.png"),
+            "--max-memory", budget, "-o"]
+    res = CliRunner().invoke(main, base + [str(tmp_path / "a.npy")])
+    assert res.exit_code == 1 and "--tile" in res.stderr, res.output
+    res = CliRunner().invoke(main, base + [str(tmp_path / "b.npy"), "--tile", "128"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "b.npy").exists()

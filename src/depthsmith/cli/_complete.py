@@ -54,7 +54,7 @@ def run_item(paths: dict, options: dict) -> str:
     # auto runs guided (the costlier) only with a guide
     costliest = "guided" if method == "auto" and guide is not None else method
     guard_memory("complete", costliest, [("DEPTH", depth), ("--guide", guide)],
-                 max_memory=options.get("max_memory"))
+                 max_memory=options.get("max_memory"), tile=options.get("tile"))
     d = read_depth_arg(depth, options.get("scale"), "DEPTH")
     g = read_guide_arg(guide, d.shape)
     require_valid(d, depth)

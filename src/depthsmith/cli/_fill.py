@@ -54,7 +54,7 @@ def _run(paths: dict, options: dict):
     method = options["method"]
     params = TASK.resolve(method, options["params"])
     guard_memory("fill", method, [("DEPTH", depth), ("--guide", guide)],
-                 max_memory=options.get("max_memory"))
+                 max_memory=options.get("max_memory"), tile=options.get("tile"))
     d = read_depth_arg(depth, options.get("scale"), "DEPTH")
     g = read_guide_arg(guide, d.shape)
     require_valid(d, depth)

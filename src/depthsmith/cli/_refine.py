@@ -50,7 +50,7 @@ def run_item(paths: dict, options: dict) -> str:
     params = TASK.resolve(method, options["params"])
     guard_memory("refine", method, [("DEPTH", depth), ("--guide", guide),
                                     ("--confidence", confidence_path)],
-                 max_memory=options.get("max_memory"))
+                 max_memory=options.get("max_memory"), tile=options.get("tile"))
     d = read_depth_arg(depth, options.get("scale"), "DEPTH")
     g = read_guide_arg(guide, d.shape)
     require_valid(d, depth)

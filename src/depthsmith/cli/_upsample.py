@@ -90,7 +90,8 @@ def run_item(paths: dict, options: dict) -> str:
         params = quiet_resolve(TASK, method, options["params"], runs=used)
     else:
         params = TASK.resolve(method, options["params"], runs=used)
-    guard_memory("upsample", used, [], max_memory=options.get("max_memory"), output_hw=out_hw)
+    guard_memory("upsample", used, [], max_memory=options.get("max_memory"), output_hw=out_hw,
+                 tile=options.get("tile"))
     d = read_depth_arg(depth, options.get("scale"), "DEPTH")
     g = read_guide_arg(guide)
     require_valid(d, depth)
