@@ -71,3 +71,21 @@ def test_memory_guard_counts_the_tile(tmp_path):
     res = CliRunner().invoke(main, base + [str(tmp_path / "b.npy"), "--tile", "128"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "b.npy").exists()
+
+
+def test_tile_on_a_global_method_says_it_is_ignored(tmp_path):
+    import numpy as np
+
+    from depthsmith.cli import main
+    from depthsmith.io import write_depth
+
+    d = np.full((24, 32), 2.0, np.float32)
+    d[5:8, 5:9] = np.nan
+    write_depth(tmp_path / "d.npy", d)
+    res = CliRunner().invoke(main, ["fill", str(tmp_path / "d.npy"), "-o",
+                                    str(tmp_path / "f.npy"), "--tile", "64"])
+    assert res.exit_code == 0, res.output
+    assert "--tile: method 'auto' is global" in res.stderr and "tile ignored" in res.stderr
+    res = CliRunner().invoke(main, ["fill", str(tmp_path / "d.npy"), "-o",
+                                    str(tmp_path / "g.npy")])
+    assert res.exit_code == 0 and "--tile" not in res.stderr

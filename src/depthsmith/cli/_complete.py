@@ -22,7 +22,7 @@ from ._common import (
 )
 from ._methods import TaskMethods, method_options
 from ._scale_options import threads_option, tile_option
-from ._task_spec import TaskSpec, quiet_resolve, tile_kw
+from ._task_spec import TaskSpec, quiet_resolve, tile_kw, tile_note
 
 TASK = TaskMethods("complete", METHODS, complete)
 #: the callback keywords :func:`task_options` adds (with ``params``: the method options)
@@ -68,7 +68,8 @@ def run_item(paths: dict, options: dict) -> str:
     write_output(output, out, scale=options.get("out_scale"),
                  overwrite=options.get("overwrite", False))
     return (f"{output}: completed {d.shape[1]}x{d.shape[0]} from "
-            f"{100 * valid.mean():.2f}% valid pixels ({used})")
+            f"{100 * valid.mean():.2f}% valid pixels ({used})"
+            + tile_note("complete", used, params, options))
 
 
 SPEC = TaskSpec("complete", __name__, task_options, KEYS, TASK, guide="optional",

@@ -23,7 +23,7 @@ from ._common import (
 )
 from ._methods import TaskMethods, method_options
 from ._scale_options import threads_option, tile_option
-from ._task_spec import TaskSpec, tile_kw
+from ._task_spec import TaskSpec, tile_kw, tile_note
 
 TASK = TaskMethods("fill", METHODS, fill_holes)
 #: the callback keywords :func:`task_options` adds (with ``params``: the method options)
@@ -79,7 +79,8 @@ def run_item(paths: dict, options: dict) -> str:
     """Fill one depth map: ``paths`` has ``depth``, ``guide`` (or None) and ``output``;
     returns the status line."""
     d, _, out = _run(paths, options)
-    return _message(paths["output"], options["method"], d, out)
+    return (_message(paths["output"], options["method"], d, out)
+            + tile_note("fill", options["method"], options["params"], options))
 
 
 SPEC = TaskSpec("fill", __name__, task_options, KEYS, TASK, guide="optional", inputs="depth",
@@ -123,7 +124,7 @@ def fill_cmd(depth, guide, output, method, scale, max_hole, occlusion, disparity
     options["out_scale"] = png_output_scale(output, scale, depth)
     with threads_block(threads):
         d, g, out = _run({"depth": depth, "guide": guide, "output": output}, options)
-    status(_message(output, method, d, out))
+    status(_message(output, method, d, out) + tile_note("fill", method, params, options))
     if preview:
         from ..io import colorize, save_panel
 

@@ -22,7 +22,7 @@ from ._common import (
 )
 from ._methods import TaskMethods, method_options
 from ._scale_options import threads_option, tile_option
-from ._task_spec import TaskSpec, tile_kw
+from ._task_spec import TaskSpec, tile_kw, tile_note
 
 TASK = TaskMethods("refine", METHODS, refine)
 #: the callback keywords :func:`task_options` adds (with ``params``: the method options)
@@ -65,7 +65,8 @@ def run_item(paths: dict, options: dict) -> str:
     out = refine(d, g, confidence=conf, method=method, **tile_kw(options), **params)
     write_output(output, out, scale=options.get("out_scale"),
                  overwrite=options.get("overwrite", False))
-    return f"wrote {output} ({d.shape[1]}x{d.shape[0]}, method {method})"
+    return (f"wrote {output} ({d.shape[1]}x{d.shape[0]}, method {method})"
+            + tile_note("refine", method, params, options))
 
 
 SPEC = TaskSpec("refine", __name__, task_options, KEYS, TASK, guide="required",

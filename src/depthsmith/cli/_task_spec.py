@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["TaskSpec", "TASK_MODULES", "spec", "tile_kw", "quiet_resolve"]
+__all__ = ["TaskSpec", "TASK_MODULES", "spec", "tile_kw", "tile_note", "quiet_resolve"]
 
 #: batch task name -> module under depthsmith.cli defining ``SPEC``.
 TASK_MODULES = {"fill": "_fill", "refine": "_refine", "complete": "_complete",
@@ -62,6 +62,17 @@ def tile_kw(options: dict) -> dict:
     """``{"tile": N}`` when ``--tile`` was given, else nothing (the library's default)."""
     tile = options.get("tile")
     return {} if tile is None else {"tile": tile}
+
+
+def tile_note(task: str, method: str, params: dict, options: dict) -> str:
+    """``"; <why --tile is ignored>"`` for a status line when ``--tile`` was given to a
+    global method (it runs on the whole frame), else ``""``."""
+    if options.get("tile") is None:
+        return ""
+    from .._tiling import global_reason
+
+    why = global_reason(task, method, params)
+    return f"; --tile: {why}" if why else ""
 
 
 def quiet_resolve(task_methods, method: str, given: dict, runs: str | None = None) -> dict:
