@@ -119,12 +119,27 @@ def test_tile_smaller_than_support_is_enlarged():
     assert all(b - a == reach for a, b in _tiling.tiles(200, max(8, reach))[:-1])
 
 
-def test_window_without_valid_pixel_is_nan():
+@pytest.mark.parametrize("method", ["auto", "guided"])
+def test_window_without_valid_pixel_grows(method):
+    """A tile inside a hole wider than any margin: its window grows until it sees data, so
+    the tiled result is NaN exactly where the whole-frame result is (guided leaves such
+    holes invalid; auto fills them), never NaN merely because of the tiling."""
     d, rgb = _scene(h=120, w=400)
     d[:, 150:] = np.nan  # the right part has no valid pixel within any margin
-    out = refine.refine(d, rgb, method="guided", tile=32)
-    assert np.isnan(out[:, -40:]).all()
+    whole = refine.refine(d, rgb, method=method)
+    out = refine.refine(d, rgb, method=method, tile=32)
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(whole))
     assert np.isfinite(out[:, :140]).all()
+    if method == "auto":
+        assert np.isfinite(out).all()
+
+
+def test_upsample_window_without_valid_pixel_grows():
+    d, rgb = _scene(h=120, w=400)
+    lr = np.ascontiguousarray(d[::4, ::4])
+    lr[:, 40:] = np.nan
+    out = upsample.upsample(lr, 4, rgb, tile=32)
+    assert np.isfinite(out).all()
 
 
 @pytest.mark.parametrize(("task", "method"),

@@ -38,8 +38,11 @@ Rules
   and handed to every tile: ``refine`` ``auto``'s ramp scale (1-99 % depth range),
   ``upsample`` ``optimize``'s default ``sigma_depth``, ``auto``'s choice of method, and the
   nearest-valid fill of low-resolution holes (``nearest``, ``bicubic``, ``guided``).
-* A tile whose window holds no valid pixel gives NaN there (as the whole-frame methods do
-  where no valid pixel is in reach).
+* A tile whose window holds no valid pixel (inside a hole wider than the support) has its
+  margin doubled until the window holds one, so it gets what the method makes of the
+  nearest data (as on the whole frame) instead of NaN; the result there can differ from the
+  whole-frame result by more than the tolerance below (the whole-frame methods' own
+  reach decides, for example the pyramid of ``refine`` ``auto``).
 
 Tolerance
 ---------
@@ -336,8 +339,9 @@ def run_same_size(call, shape, tile: int, reach: int, arrays: dict, guide=None):
 
     ``arrays`` are (H, W[, ...]) arrays (or None) cropped alike (``depth``, ``valid``,
     ``confidence``...); ``guide`` a raw array or Guide, cropped alike. ``call`` returns the
-    (h, w) float32 result of its window; ``call`` raising :class:`InputError` on a window
-    with no valid pixel (``valid`` all False there) gives NaN on that tile instead.
+    (h, w) float32 result of its window. A window with no valid pixel (``valid`` all False
+    there) is grown (its margin doubled) until it holds one, so a tile inside a wide hole
+    gets what the method makes of its nearest data, as on the whole frame, not NaN.
     """
     H, W = shape
     t = max(int(tile), int(reach), 1)
@@ -345,9 +349,15 @@ def run_same_size(call, shape, tile: int, reach: int, arrays: dict, guide=None):
     valid = arrays.get("valid")
     for y0, y1 in tiles(H, t):
         for x0, x1 in tiles(W, t):
-            wy0, wy1 = max(0, y0 - reach), min(H, y1 + reach)
-            wx0, wx1 = max(0, x0 - reach), min(W, x1 + reach)
-            ys, xs = slice(wy0, wy1), slice(wx0, wx1)
+            r = reach
+            while True:  # a window with no valid pixel grows until it sees one
+                wy0, wy1 = max(0, y0 - r), min(H, y1 + r)
+                wx0, wx1 = max(0, x0 - r), min(W, x1 + r)
+                ys, xs = slice(wy0, wy1), slice(wx0, wx1)
+                whole = wy0 == 0 and wx0 == 0 and wy1 == H and wx1 == W
+                if valid is None or whole or valid[ys, xs].any():
+                    break
+                r = max(2 * r, t)
             if valid is not None and not valid[ys, xs].any():
                 out[y0:y1, x0:x1] = np.nan
                 continue
@@ -373,10 +383,15 @@ def run_upsample(call, depth, valid, guide, factor: int, tile: int, reach: int,
     out = np.empty((H, W), np.float32)
     for y0, y1 in tiles(H, t, step):
         for x0, x1 in tiles(W, t, step):
-            wy0, wy1 = max(0, y0 - reach), min(H, y1 + reach)
-            wx0, wx1 = max(0, x0 - reach), min(W, x1 + reach)
-            ly, lx = slice(wy0 // f, wy1 // f), slice(wx0 // f, wx1 // f)
-            v = valid[ly, lx]
+            r = reach
+            while True:  # a window with no valid pixel grows until it sees one
+                wy0, wy1 = max(0, y0 - r), min(H, y1 + r)
+                wx0, wx1 = max(0, x0 - r), min(W, x1 + r)
+                ly, lx = slice(wy0 // f, wy1 // f), slice(wx0 // f, wx1 // f)
+                v = valid[ly, lx]
+                if v.any() or (wy0 == 0 and wx0 == 0 and wy1 == H and wx1 == W):
+                    break
+                r = max(2 * r, t + step - t % step)
             if not v.any():
                 out[y0:y1, x0:x1] = np.nan
                 continue
