@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import InputError, check_depth, check_guide, check_valid
+from ..learn._sr_infer import guide_input, pad_to
 
 __all__ = ["learned", "predict", "normalise", "prepare", "MODEL", "MULTIPLE"]
 
@@ -43,18 +44,14 @@ def prepare(depth, valid, guide, multiple: int = MULTIPLE):
     h, w = depth.shape
     off, scale = normalise(depth[valid])
     dn = np.where(valid, (depth - off) / scale, 0.0).astype(np.float32)
-    if guide is None:
-        rgb = np.full((h, w, 3), 0.5, np.float32)
-    else:
-        lv = guide.levels
-        rgb = np.repeat(lv, 3, axis=2) if lv.shape[2] == 1 else lv
-        rgb = np.clip(rgb * np.float32(1 / 255.0), 0, 1)
     ph, pw = (-h) % multiple, (-w) % multiple
     dn = np.pad(dn, ((0, ph), (0, pw)))
     m = np.pad(valid.astype(np.float32), ((0, ph), (0, pw)))
-    rgb = np.pad(rgb, ((0, ph), (0, pw), (0, 0)), mode="edge")
-    inputs = {"depth": dn[None, None], "mask": m[None, None],
-              "rgb": np.ascontiguousarray(rgb.transpose(2, 0, 1)[None], dtype=np.float32)}
+    if guide is None:
+        rgb = np.full((1, 3, h + ph, w + pw), 0.5, np.float32)
+    else:  # the same guide conversion and edge padding as the SR model's
+        rgb = guide_input(pad_to(guide.levels, multiple))
+    inputs = {"depth": dn[None, None], "mask": m[None, None], "rgb": rgb}
     return inputs, (off, scale), (h, w)
 
 
