@@ -1,7 +1,8 @@
 """The seed research's four-scene x8 table (SR-MIDDLEBURY on cones, teddy, tsukuba, venus,
 never trained on) with our learned models beside the research's rows.
 
-Rows run here, same inputs, same run: OpenCV bicubic, the classical default (``auto``),
+Rows run here, same inputs, same run: OpenCV bicubic, the default (``auto``: its input rule
+reads this point-sampled input as aliased and runs ``optimize``),
 the shipped ``learned`` model (``upsample(method="learned")``, with and without the
 consistency step) and the time-boxed SeedSRGAN reproduction (``--srgan RUN/generator.pt``,
 needs torch). Degradation and score are SR-MIDDLEBURY's (``depthsmith.degrade.sr_degrade``:
@@ -45,7 +46,7 @@ def main(argv=None):
     methods = {
         "bicubic (cv2)": lambda lr, g: cv2.resize(lr, g.shape[1::-1],
                                                   interpolation=cv2.INTER_CUBIC),
-        "auto (classical default)": lambda lr, g: upsample(lr, guide=g),
+        "auto (default; input rule: optimize here)": lambda lr, g: upsample(lr, guide=g),
         "learned (shipped)": lambda lr, g: upsample(lr, guide=g, method="learned"),
         "learned, no consistency": lambda lr, g: upsample(lr, guide=g, method="learned",
                                                           consistency=False),

@@ -5,12 +5,15 @@ Each fold's model (``RUNS/fold<i>/model.pt``, trained by ``depthsmith train sr -
 the shipped inference path (``upsample(..., method="learned", model=...)``), on the
 ``middlebury_sr30`` scenes of the fold it never saw. Cones and teddy (seed scenes, never
 trained on by any fold) are scored by every fold's model and averaged. Peers in the same
-run on the same inputs: OpenCV bicubic and the classical default (``auto`` = ``optimize``
-at x4-x16). Degradation and score are SR-STANDARD's (PIL bicubic down, RMSE in PNG units
-with the prediction clipped to [0, 255]).
+run on the same inputs: OpenCV bicubic, the classical ``optimize`` and ``auto``'s input rule
+(with the fold's model where it picks ``learned``); learned's default (2-flip
+self-ensemble, smooth consistency step), 0.3.0's (1 run, block step), 4 flips, no step.
+Degradation and score are SR-STANDARD's (PIL bicubic down, RMSE in PNG units with the
+prediction clipped to [0, 255]).
 
 Time: one 640x480 output (x8 from 80x60, a Middlebury-30 crop) on 2 threads, best of
-``--repeat`` after one warm-up, learned vs optimize vs bicubic in the same process.
+``--repeat`` (interleaved) after one warm-up, every method in the same process
+(``--time-only``: just this).
 
     .venv/bin/python benchmarks/learn_sr_kfold.py --runs /tmp/l1_runs/kfold [--folds 4]
         [--json out.json]
@@ -49,14 +52,39 @@ def _rmse(pred, gt):
     return float(np.sqrt(np.mean((np.clip(pred, 0, 255).astype(np.float64) - gt) ** 2)))
 
 
+def _auto_rule(model):
+    """``auto`` with the fold's model where its input rule picks ``learned``."""
+    from depthsmith.upsample import auto_method
+
+    def call(lr, g):
+        f = max(g.shape[0] / lr.shape[0], g.shape[1] / lr.shape[1])
+        name = auto_method(f, True, lr)
+        return upsample(lr, guide=g, method=name,
+                        **({"model": str(model)} if name == "learned" else {}))
+    return call
+
+
+def _learned(model, **kw):
+    def call(lr, g):
+        return upsample(lr, guide=g, method="learned", model=str(model), **kw)
+    return call
+
+
 def _methods(model):
     return {
-        "learned": lambda lr, g: upsample(lr, guide=g, method="learned", model=str(model)),
-        "learned (no consistency)": lambda lr, g: upsample(
-            lr, guide=g, method="learned", model=str(model), consistency=False),
+        "learned": _learned(model),
+        "learned, 1 run, block consistency (0.3.0)": _learned(
+            model, ensemble=1, smooth_consistency=False),
+        "learned, 4 flips": _learned(model, ensemble=4),
+        "learned (no consistency)": _learned(model, consistency=False),
         "bicubic": lambda lr, g: cv2.resize(lr, g.shape[1::-1], interpolation=cv2.INTER_CUBIC),
-        "auto (optimize)": lambda lr, g: upsample(lr, guide=g, method="auto"),
+        "optimize (classical)": lambda lr, g: upsample(lr, guide=g, method="optimize"),
+        "auto (input rule, fold model)": _auto_rule(model),
     }
+
+
+#: Methods that do not depend on the fold's model: run once per scene.
+_MODEL_FREE = ("bicubic", "optimize (classical)")
 
 
 def _time(model, repeat):
@@ -69,12 +97,14 @@ def _time(model, repeat):
     hr = cv2.resize(hr, (640, 480)) if hr.shape != (480, 640) else hr
     rgb = cv2.resize(rgb, (640, 480)) if rgb.shape[:2] != (480, 640) else rgb
     lr, g, _ = sr_standard_degrade(hr, rgb, 8)
-    out = {}
+    fns = _methods(model)
+    out = {name: float("inf") for name in fns}
     with threads(2):
-        for name, fn in _methods(model).items():
-            fn(lr, g)
-            best = min(_timed(fn, lr, g) for _ in range(repeat))
-            out[name] = best
+        for fn in fns.values():
+            fn(lr, g)  # warm-up
+        for _ in range(repeat):  # interleaved, so load changes hit every method alike
+            for name, fn in fns.items():
+                out[name] = min(out[name], _timed(fn, lr, g))
     return out
 
 
@@ -91,7 +121,14 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--limit", type=int, default=None, help="first N scenes only (a check)")
+    ap.add_argument("--time-only", action="store_true", help="only the 640x480 timing")
     a = ap.parse_args(argv)
+    if a.time_only:
+        t = _time(_onnx(a.runs / "fold0"), a.repeat)
+        print(", ".join(f"{n} {1000 * v:.0f} ms" for n, v in t.items())
+              + f"\nmachine: {machine()}; date: "
+              f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
+        return
     root = require_data_root()
     folders = scenes("middlebury_sr30", root)
     all_keys = [scene_key(f) for f in scenes("middlebury", root) + folders
@@ -110,7 +147,7 @@ def main(argv=None):
             res = {}
             for i in folds:
                 for name, fn in _methods(models[i]).items():
-                    if name in ("bicubic", "auto (optimize)") and i != folds[0]:
+                    if name in _MODEL_FREE and i != folds[0]:
                         continue
                     res.setdefault(name, []).append(_rmse(fn(lr, g), gt))
             for name, vals in res.items():
@@ -134,7 +171,7 @@ def main(argv=None):
     lines += ["", "640x480 output (x8), 2 threads, best of "
               f"{a.repeat} after a warm-up: "
               + ", ".join(f"{n} {1000 * v:.0f} ms" for n, v in t.items())
-              + f"; learned / auto (optimize) = {t['learned'] / t['auto (optimize)']:.2f}x",
+              + f"; learned / optimize = {t['learned'] / t['optimize (classical)']:.2f}x",
               f"machine: {machine()}; date: "
               f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"]
     print("\n".join(lines))

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from depthsmith._validate import InputError
 from depthsmith.cli import main
-from depthsmith.learn._sr_infer import consistency_step, normalise
+from depthsmith.learn._sr_infer import consistency_step, normalise, smooth_consistency_step
 from depthsmith.upsample import METHODS, upsample
 
 from . import _onnx_models as om
@@ -52,11 +52,16 @@ def test_units_and_offset_invariance(rng):
 
 def test_consistency_step(rng):
     lr, rgb, _ = _scene(rng)
-    on = upsample(lr, 4, rgb, method="learned")
+    on = upsample(lr, 4, rgb, method="learned", smooth_consistency=False)
     off = upsample(lr, 4, rgb, method="learned", consistency=False)
     down = cv2.resize(on, lr.shape[::-1], interpolation=cv2.INTER_AREA)
     np.testing.assert_allclose(down, lr, rtol=1e-5, atol=1e-5)
     assert np.isfinite(off).all()
+    # the smooth step (the default): the constraint holds far better than without a step
+    smooth = upsample(lr, 4, rgb, method="learned")
+    err_off = np.abs(cv2.resize(off, lr.shape[::-1], interpolation=cv2.INTER_AREA) - lr).max()
+    err_on = np.abs(cv2.resize(smooth, lr.shape[::-1], interpolation=cv2.INTER_AREA) - lr).max()
+    assert err_on < 0.3 * err_off
     # the step alone: exact for integer factors, converging for other sizes
     out = rng.normal(0, 1, (37, 50)).astype(np.float32)
     small = rng.normal(0, 1, (10, 13)).astype(np.float32)
@@ -68,6 +73,11 @@ def test_consistency_step(rng):
     valid[3, 4] = False  # an invalid low-res pixel constrains nothing
     fixed = consistency_step(out[:30, :39], small, valid)
     assert np.isfinite(fixed).all()
+    for iters, bound in ((3, 0.5), (30, 0.05)):  # iterative back-projection converges
+        fixed = smooth_consistency_step(out, small, np.ones(small.shape, bool), iters)
+        err = np.abs(cv2.resize(fixed, (13, 10), interpolation=cv2.INTER_AREA) - small).max()
+        assert err < bound * err0, (iters, err / err0)
+    assert np.isfinite(smooth_consistency_step(out[:30, :39], small, valid)).all()
 
 
 def test_normalise_never_divides_by_zero():

@@ -98,6 +98,11 @@ SR_STANDARD = Task(
     "full-res RGB guide; RMSE per image over all pixels, mean over images. Real LR: the 3 "
     "RGB-D-D frames with the phone ToF's own 192x144 depth, output 512x384 (our methods get "
     "size=), RMSE in cm. `bicubic` is OpenCV INTER_CUBIC (our bicubic); the papers' bicubic "
-    "row is PIL's. Our default is `auto`. Published anchors, not run here (DCTNet, CVPR "
-    f"2022, full test sets, x4 / x8 / x16): {_anchor_text()}.",
+    "row is PIL's. Our default is `auto` (`learned` where the low-res input looks "
+    "antialiased, as this protocol's does, else `optimize`; below x4, as for the real LR, "
+    "`jbu`). `learned`'s shipped weights saw the Middlebury-30 scenes except cones and "
+    "teddy: its (and auto's) Middlebury-30 rows are not held-out figures (see "
+    "benchmarks/learn_sr_kfold.py); Lu and RGB-D-D were never trained on. Published "
+    "anchors, not run here (DCTNet, CVPR 2022, full test sets, x4 / x8 / x16): "
+    f"{_anchor_text()}.",
     _cases, _score, standard_methods, columns=("rmse",))

@@ -54,7 +54,8 @@ def _output_size(shape, factor, hw, guide_shape):
 def task_options(fn):
     """upsample's own options, shared by ``depthsmith upsample`` and ``depthsmith batch
     upsample``."""
-    fn = TASK.method_option("auto: with a guide jbu below x4, optimize from x4; bicubic "
+    fn = TASK.method_option("auto: with a guide jbu below x4, optimize from x4 (learned "
+                            "at x4-x16 when the low-res input looks antialiased); bicubic "
                             "without.")(fn)
     fn = click.option("--size", default=None, metavar="WxH",
                       help="Arbitrary output size instead of --factor (e.g. 640x480).")(fn)
@@ -96,6 +97,13 @@ def run_item(paths: dict, options: dict) -> str:
     g = read_guide_arg(guide)
     require_valid(d, depth)
     out_hw = _output_size(d.shape, factor, hw, None if g is None else g.shape[:2])
+    if method == "auto" and not params:  # auto's input rule reads the low-res depth itself
+        picked = auto_method(max(out_hw[0] / d.shape[0], out_hw[1] / d.shape[1]),
+                             g is not None, d)
+        if picked != used:
+            guard_memory("upsample", picked, [], max_memory=options.get("max_memory"),
+                         output_hw=out_hw, tile=options.get("tile"))
+            used = picked
     out = upsample(d, guide=g, size=out_hw, method=used, **tile_kw(options), **params)
     write_output(output, out, scale=options.get("out_scale"),
                  overwrite=options.get("overwrite", False))

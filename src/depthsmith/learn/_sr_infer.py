@@ -16,7 +16,9 @@ from .._validate import InputError
 from . import _runtime
 
 __all__ = ["FACTOR_RANGE", "MULTIPLE", "LOW_PCT", "HIGH_PCT", "normalise", "guide_input",
-           "check_factor", "consistency_step", "pad_to", "run_sr", "sr_upsample"]
+           "check_factor", "consistency_step", "smooth_consistency_step", "SMOOTH_ITERATIONS",
+           "pad_to", "run_sr", "sr_upsample", "FLIPS",
+           "self_ensemble"]
 
 #: Factors the shipped network was trained for (log-uniform mixture, see ``_train_sr``).
 FACTOR_RANGE = (2.0, 16.0)
@@ -93,6 +95,32 @@ def consistency_step(out: np.ndarray, lr: np.ndarray, valid: np.ndarray,
     return o
 
 
+#: Iterations of :func:`smooth_consistency_step` (chosen on Middlebury-30 with the k-fold
+#: models: 1, 3, 10 gave x8 RMSE 2.689, 2.673, 2.680; benchmarks/sr_consistency_variants.py).
+SMOOTH_ITERATIONS = 3
+
+
+def smooth_consistency_step(out: np.ndarray, lr: np.ndarray, valid: np.ndarray,
+                            iterations: int = SMOOTH_ITERATIONS) -> np.ndarray:
+    """The consistency step with the residual spread bilinearly (iterative back-projection).
+
+    ``iterations`` times: the residual ``lr - area_down(out)`` on the valid low-res pixels
+    is upsampled bilinearly and added (Irani and Peleg, "Improving resolution by image
+    registration", CVGIP 1991, with Metzger et al. 2023's area-downsampling constraint).
+    It converges to the same constraint as :func:`consistency_step` without the blocks'
+    piecewise-constant correction; after 3 iterations the constraint holds to a few
+    percent of the first residual.
+    """
+    h, w = lr.shape
+    H, W = out.shape
+    o = out.astype(np.float32, copy=True)
+    for _ in range(int(iterations)):
+        down = cv2.resize(o, (w, h), interpolation=cv2.INTER_AREA)
+        r = np.where(valid, lr - down, 0.0).astype(np.float32)
+        o += cv2.resize(r, (W, H), interpolation=cv2.INTER_LINEAR)
+    return o
+
+
 def run_sr(model, depth_up: np.ndarray, rgb: np.ndarray, factor: float,
            threads: int | None = None) -> np.ndarray:
     """Run an SR model on a normalised, upsampled depth (H, W) and guide (1, 3, H, W);
@@ -107,15 +135,48 @@ def run_sr(model, depth_up: np.ndarray, rgb: np.ndarray, factor: float,
     return np.asarray(out, np.float32).reshape(out.shape[-2:])[:H, :W]
 
 
+#: Flips of the geometric self-ensemble, in the order used: (vertical, horizontal).
+FLIPS = ((False, False), (False, True), (True, False), (True, True))
+
+
+def _flip(a: np.ndarray, vertical: bool, horizontal: bool) -> np.ndarray:
+    """``a`` (..., H, W) flipped along its last two axes as asked (a view)."""
+    if vertical:
+        a = a[..., ::-1, :]
+    if horizontal:
+        a = a[..., ::-1]
+    return a
+
+
+def self_ensemble(run, up: np.ndarray, rgb: np.ndarray, factor: float,
+                  views: int = 1) -> np.ndarray:
+    """The mean of ``run(up, rgb, factor)`` over the first ``views`` flips of :data:`FLIPS`,
+    each output flipped back (geometric self-ensemble, Lim et al. 2017 / Timofte et al.
+    2016). ``views`` 1 is the plain network."""
+    acc = None
+    for fv, fh in FLIPS[:views]:
+        o = run(np.ascontiguousarray(_flip(up, fv, fh)),
+                np.ascontiguousarray(_flip(rgb, fv, fh)), factor)
+        o = _flip(np.asarray(o, np.float32), fv, fh)
+        acc = o.astype(np.float32, copy=True) if acc is None else acc + o
+    return acc / float(views)
+
+
 def sr_upsample(d: np.ndarray, v: np.ndarray, levels: np.ndarray, size, *, model="sr",
-                consistency: bool = True, threads: int | None = None,
-                runner=None) -> np.ndarray:
+                consistency: bool = True, smooth: bool = False, ensemble: int = 1,
+                threads: int | None = None, runner=None) -> np.ndarray:
     """Learned guided upsampling of a validated low-res depth ``d`` with valid mask ``v`` to
     ``size`` (H, W) with a guide on the 8-bit scale. See :func:`depthsmith.upsample.learned`.
 
-    ``runner(depth_up, rgb, factor)``, if given, replaces the ONNX model (training code
-    validates its torch model through exactly this path).
+    ``smooth`` picks :func:`smooth_consistency_step` over :func:`consistency_step` when
+    ``consistency`` is on. ``ensemble`` (1, 2 or 4) averages the network over that many flips
+    (:func:`self_ensemble`). ``runner(depth_up, rgb, factor)``, if given, replaces the ONNX
+    model (training code validates its torch model through exactly this path).
     """
+    views = ensemble if isinstance(ensemble, int | np.integer) and not isinstance(
+        ensemble, bool) else None
+    if views not in (1, 2, 4):
+        raise InputError(f"ensemble must be 1, 2 or 4 (flips averaged), got {ensemble!r}")
     H, W = size
     if not v.all():
         from ..ops import nearest_fill
@@ -131,11 +192,11 @@ def sr_upsample(d: np.ndarray, v: np.ndarray, levels: np.ndarray, size, *, model
     dn = ((d - lo) / scale).astype(np.float32)
     up = cv2.resize(dn, (W, H), interpolation=cv2.INTER_CUBIC)
     if runner is None:
-        out = run_sr(model, up, guide_input(levels), factor, threads)
-    else:
-        out = runner(up, guide_input(levels), factor)
+        def runner(u, g, f):
+            return run_sr(model, u, g, f, threads)
+    out = self_ensemble(runner, up, guide_input(levels), factor, views)
     if consistency:
-        out = consistency_step(out, dn, v)
+        out = (smooth_consistency_step if smooth else consistency_step)(out, dn, v)
     res = out.astype(np.float64) * scale + lo
     if not np.isfinite(res).all():  # never NaN on valid input: fall back per pixel
         res = np.where(np.isfinite(res), res, up.astype(np.float64) * scale + lo)

@@ -5,7 +5,15 @@
 low-res depth, guide, keyword ``size``, ``valid`` and the method's parameters).
 """
 
-from ._api import METHODS, OPTIMIZE_FROM, auto, auto_method, upsample
+from ._api import (
+    LEARNED_FROM_MIXED,
+    LEARNED_RANGE,
+    METHODS,
+    OPTIMIZE_FROM,
+    auto,
+    auto_method,
+    upsample,
+)
 from ._bicubic import bicubic
 from ._common import output_size
 from ._guided import guided
@@ -14,4 +22,5 @@ from ._nearest import nearest
 from ._optimize import optimize
 
 __all__ = ["upsample", "METHODS", "auto", "auto_method", "output_size", "OPTIMIZE_FROM",
+           "LEARNED_RANGE", "LEARNED_FROM_MIXED",
            "nearest", "bicubic", "jbu", "guided", "optimize"]

@@ -14,37 +14,58 @@ from ._jbu import jbu
 from ._learned import learned
 from ._nearest import nearest
 from ._optimize import optimize
+from ._sampling import mixed_step_fraction
 
-__all__ = ["upsample", "auto", "auto_method", "METHODS", "OPTIMIZE_FROM"]
+__all__ = ["upsample", "auto", "auto_method", "METHODS", "OPTIMIZE_FROM", "LEARNED_RANGE",
+           "LEARNED_FROM_MIXED"]
 
 #: ``auto`` runs ``optimize`` from this factor on, ``jbu`` below it (with a guide).
 #: Measured on SR-MIDDLEBURY (21 Middlebury scenes, docs/bench_upsample.md).
 OPTIMIZE_FROM = 4
+#: Factors where ``auto`` may pick ``learned`` (measured at x4, x8 and x16 only; the model
+#: itself runs from x2).
+LEARNED_RANGE = (4.0, 16.0)
+#: ``auto`` picks ``learned`` when the low-res input's mixed-step fraction
+#: (:func:`~depthsmith.upsample._sampling.mixed_step_fraction`) is at least this: the input
+#: looks antialiased. Tuned on split A (Middlebury: 21 + 20 scenes, 7 downsamplings, x4-x16,
+#: the k-fold models' figures; docs/bench_upsample.md, "auto's input rule").
+LEARNED_FROM_MIXED = 0.45
 
 
-def auto_method(factor: float, has_guide: bool) -> str:
+def auto_method(factor: float, has_guide: bool, depth=None, valid=None) -> str:
     """The method ``method="auto"`` picks: the documented rule.
 
     Without a guide: ``bicubic`` (nothing else is possible). With a guide: ``jbu`` below
-    x4 and ``optimize`` from x4 on (:data:`OPTIMIZE_FROM`). On SR-MIDDLEBURY's protocol
-    (docs/bench_upsample.md) ``optimize`` has the lowest mean RMSE of our methods and of
-    the peers at x4, x8 and x16 (at x8 and x16 in 0.75-0.86x of the joint bilateral filter
-    peer's time), while at x2 and x3 its guided-filter stage no longer pays: mean RMSE x2
-    jbu 2.17 / optimize 2.43 / bicubic 2.41, x3 2.849 / 2.845 / 3.64 (a tie; jbu is
-    cheaper). Factor 1 returns the input.
+    x4 and ``optimize`` from x4 on (:data:`OPTIMIZE_FROM`), except that for factors in
+    :data:`LEARNED_RANGE` a low-res ``depth`` that looks antialiased (its
+    :func:`~depthsmith.upsample._sampling.mixed_step_fraction` >= :data:`LEARNED_FROM_MIXED`)
+    gets ``learned``. The rule reads the low-res input only (never where it came from);
+    without ``depth`` it is the classical rule. On SR-MIDDLEBURY's protocol (point-sampled
+    input; docs/bench_upsample.md) ``optimize`` has the lowest mean RMSE of our classical
+    methods and of the peers at x4, x8 and x16, while at x2 and x3 its guided-filter stage
+    no longer pays: mean RMSE x2 jbu 2.17 / optimize 2.43 / bicubic 2.41, x3 2.849 / 2.845
+    / 3.64 (a tie; jbu is cheaper). On antialiased input (SR-STANDARD's protocol, an area
+    average) the shipped network beats it. Factor 1 returns the input.
     """
     if not has_guide or factor <= 1:
         return "bicubic"
+    if depth is not None and LEARNED_RANGE[0] - 1e-9 <= factor <= LEARNED_RANGE[1] + 1e-9:
+        frac, _ = mixed_step_fraction(depth, valid)
+        if frac >= LEARNED_FROM_MIXED:  # NaN (no clean step to read) compares False
+            return "learned"
     return "optimize" if factor >= OPTIMIZE_FROM else "jbu"
 
 
 def auto(depth, guide=None, *, size=None, valid=None, **params):
-    """Run the method :func:`auto_method` picks for this factor and guide.
+    """Run the method :func:`auto_method` picks for this input, factor and guide.
 
-    ``params`` go to that method. Returns (H, W) float32, dense.
+    ``params`` go to that method; they are the classical methods' parameters, so with
+    ``params`` the input rule is skipped (``optimize`` / ``jbu`` / ``bicubic`` by factor).
+    Returns (H, W) float32, dense.
     """
     d, v, g, sz = prepare(depth, valid, guide, size, False, "auto")
-    name = auto_method(factor_of(d.shape, sz), g is not None)
+    name = auto_method(factor_of(d.shape, sz), g is not None,
+                       None if params else d, None if params else v)
     return METHODS[name](d, g, size=sz, valid=v, **params)
 
 
@@ -79,8 +100,10 @@ def upsample(depth, factor=None, guide=None, *, size=None, method: str = "auto",
         Arbitrary output size (instead of ``factor``); without factor and size the output
         takes the guide's size.
     method : str
-        ``"auto"`` (:func:`auto_method`: jbu below x4, optimize from x4, bicubic without
-        a guide), ``"nearest"``, ``"bicubic"``, ``"jbu"``, ``"guided"`` or ``"optimize"``.
+        ``"auto"`` (:func:`auto_method`: jbu below x4, optimize from x4, ``learned`` at
+        x4-x16 when the low-res input looks antialiased, bicubic without a guide),
+        ``"nearest"``, ``"bicubic"``, ``"jbu"``, ``"guided"``, ``"optimize"`` or
+        ``"learned"``.
     valid : (h, w) bool array, optional
         Trusted low-res pixels; default finite & > 0. Invalid pixels are never read.
     tile : int, optional
@@ -146,7 +169,8 @@ def _tiled(d, g, valid, f, method, tile, params):
     from ._common import sigma_depth
 
     v = check_valid(valid, d, require_any=True)
-    name = auto_method(f, g is not None) if method == "auto" else method
+    name = (auto_method(f, g is not None, None if params else d, None if params else v)
+            if method == "auto" else method)
     if name == "auto" or _tiling.global_reason("upsample", name, params, f):
         gg = None if g is None else check_guide(g)
         return run_method(METHODS, method, d, gg, {"size": (d.shape[0] * f, d.shape[1] * f),
