@@ -130,3 +130,35 @@ def test_clamp_to_window_range_keeps_nan_without_support():
     out = clamp_to_window_range(q, p, c, 1)  # reach 2 px: only pixels near (0, 0) see p[0,0]
     assert out[0, 0] == 0 and out[2, 2] == 0  # range [0, 0]: no slack
     assert out[3, 3] == 100 and np.isnan(out[4, 4])
+
+
+def test_guided_core_precise_matches_bruteforce_on_a_collinear_guide(rng):
+    # nearly gray colours (channels almost collinear, as in JPEG photos), depth in mm with
+    # a large offset, eps 1: the float64 path (precise=True, refine auto's last stage)
+    # matches the float64 brute-force reference
+    from depthsmith.ops import guided_core
+
+    h, w, r, eps = 19, 25, 2, 1.0
+    base = rng.uniform(60, 200, (h, w, 1))
+    g = np.clip(base + rng.normal(0, 0.7, (h, w, 3)), 0, 255).round()
+    p = (3000.0 + 400.0 * (base[:, :, 0] > 130) + rng.normal(0, 20, (h, w)))
+    ours = guided_core(p.astype(np.float32), g.astype(np.float32),
+                       np.ones((h, w), np.float32), r, eps, precise=True)
+    ref = _brute_guided(p.astype(np.float32).astype(np.float64), g, np.ones((h, w)), r, eps)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=2e-3)
+
+
+@pytest.mark.parametrize("radius", [1, 4])
+def test_precise_strips_equal_the_whole_frame(rng, radius, monkeypatch):
+    # the float64 uniform-weight path runs on row strips (bounded memory); every output
+    # row must see what it sees on the whole frame, strip seams included
+    from depthsmith.ops import _guided
+
+    h, w = 2 * 64 + 37, 45
+    monkeypatch.setattr(_guided, "STRIP_PIXELS", 64 * w)  # strips of 64 rows
+    g = cv2.GaussianBlur(rng.uniform(0, 255, (h, w, 3)).astype(np.float32), (5, 5), 1.5)
+    p = (rng.uniform(1, 5, (h, w)) + 3.0 * (g[:, :, 0] > 128)).astype(np.float32)
+    c = np.ones((h, w), np.float32)
+    whole = _guided._weighted_core(p, g, c, radius, 2.0, 1e-6)
+    strips = _guided.guided_core(p, g, c, radius, 2.0, precise=True)
+    np.testing.assert_allclose(strips, whole, rtol=0, atol=1e-5)

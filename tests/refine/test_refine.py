@@ -255,21 +255,43 @@ def test_refine_beats_input_on_synthetic(rng):
 
 
 def test_golden_refine_cones_teddy(data_root):
-    """REFINE on cones and teddy (BENCHMARKS.md): auto must beat the input by a margin and
-    stay near the figures measured on 2026-11-22 (tolerance 10 %)."""
-    from depthsmith.bench._refine_tasks import REFINE
+    """REFINE on cones and teddy (BENCHMARKS.md): auto beats the input by a margin, the
+    OpenCV peers of the benchmark (same run) on RMSE, and the best of them on the edge
+    band by 0.9x per scene (the issue asks 0.85x of the mean over the 21 scenes; cones alone
+    is about 0.86x)."""
+    from depthsmith.bench._refine_tasks import REFINE, peer_guided, peer_wmf
 
     cases = [c for c in REFINE.cases(data_root) if c.scene in ("cones", "teddy")]
     assert len(cases) == 2
-    expected = {"cones": (0.922, 1.822), "teddy": (0.610, 1.222)}  # rmse, rmse_edge of auto
     for case in cases:
-        out = refine(case.inputs["depth"], case.inputs["guide"])
-        got = REFINE.score(out, case)
-        ident = REFINE.score(case.inputs["depth"], case)
-        assert got["rmse"] < 0.8 * ident["rmse"]
-        rm, re = expected[case.scene]
-        assert got["rmse"] == pytest.approx(rm, rel=0.1), case.scene
-        assert got["rmse_edge"] == pytest.approx(re, rel=0.1), case.scene
+        d, g = case.inputs["depth"], case.inputs["guide"]
+        got = REFINE.score(refine(d, g), case)
+        ident = REFINE.score(d, case)
+        peers = [REFINE.score(p(d, g), case) for p in (peer_guided, peer_wmf)]
+        assert got["rmse"] < 0.8 * ident["rmse"], case.scene
+        assert got["rmse"] < min(p["rmse"] for p in peers), case.scene
+        assert got["rmse_edge"] <= 0.9 * min(p["rmse_edge"] for p in peers), case.scene
+
+
+def test_refine_rgbdd_first_frames_beat_the_guided_peer(data_root):
+    """REFINE-RGBDD (real ToF, mm; constants never tuned on it): on the first four frames
+    by name, auto's mean RMSE and edge-band RMSE are below cv2 guidedFilter's, the best
+    peer there (the 0.85x edge target is for the mean over all 204 frames)."""
+    from itertools import islice
+
+    from depthsmith.bench._refine_tasks import peer_guided
+    from depthsmith.bench._rgbdd_tasks import REFINE_RGBDD
+
+    cases = list(islice(REFINE_RGBDD.cases(data_root), 4))
+    if len(cases) < 4:
+        pytest.skip("RGB-D-D frames absent from the benchmark data")
+    ours, peer = [], []
+    for case in cases:
+        d, g = case.inputs["depth"], case.inputs["guide"]
+        ours.append(REFINE_RGBDD.score(refine(d, g), case))
+        peer.append(REFINE_RGBDD.score(peer_guided(d, g), case))
+    for key in ("rmse", "rmse_edge"):
+        assert np.mean([o[key] for o in ours]) < np.mean([p[key] for p in peer]), key
 
 
 @pytest.mark.parametrize("method", list(METHODS))

@@ -71,15 +71,19 @@ def guided_filter(depth, guide, *, radius: int = 8, eps: float = 100.0, valid=No
     return guided_core(p, g, c.astype(np.float32), r, e, min_weight)
 
 
-def guided_core(p, g, c, radius, eps, min_weight=1e-6):
+def guided_core(p, g, c, radius, eps, min_weight=1e-6, precise=False):
     """Guided filter without input checks: ``p`` float32 (H, W) (any value where ``c`` is
     0), ``g`` float32 or uint8 (H, W, C) on the 8-bit scale, ``c`` float32 weights (None:
-    uniform), ``eps`` in squared 8-bit steps."""
+    uniform), ``eps`` in squared 8-bit steps. With uniform weights OpenCV's float32 filter
+    is used, unless ``precise=True``: OpenCV's is ill-conditioned for a small ``eps``
+    (about 1) on guides with nearly collinear colours, e.g. JPEG photos (hundreds of mm off
+    at single pixels of RGB-D-D frames), so ``precise`` takes our own path: centred,
+    scaled moments and float64 window solves (:func:`_uniform_core`, on row strips)."""
     nc = g.shape[2]
     uniform = c is None or _uniform_weights(c)
     if c is None:
         c = np.ones(p.shape, np.float32)  # for the weighted path only
-    if nc in (1, 3) and 0 < radius < min(p.shape) and uniform:
+    if nc in (1, 3) and 0 < radius < min(p.shape) and uniform and not precise:
         # unweighted case: OpenCV's guided filter computes the same thing (He et al.,
         # reflected borders) with SIMD box filters, about 2x faster than the weighted path
         # Its float32 covariances are differences of means, so p and the guide are centred
@@ -93,8 +97,41 @@ def guided_core(p, g, c, radius, eps, min_weight=1e-6):
         out = cv2.ximgproc.guidedFilter(np.ascontiguousarray(g), p - pm, int(radius),
                                         float(eps))
         return clamp_to_window_range(np.asarray(out + pm, np.float32), p, None, radius)
+    if uniform and precise:
+        # our own uniform-weight filter (float32 centred moments, float64 solves) on row
+        # strips: the same output up to rounding (the filter commutes with the per-strip
+        # centring and scaling); on large frames its planes are held for one strip only
+        return clamp_to_window_range(_strip_core(p, g, c, radius, eps, min_weight), p,
+                                     None, radius)
     return clamp_to_window_range(_weighted_core(p, g, c, radius, eps, min_weight), p, c,
                                  radius)
+
+
+#: Output pixels per strip of the precise uniform-weight path (:func:`_strip_core`): about
+#: 50 MB of planes (14 float32 moments, 5 float64 coefficients per pixel); frames up to
+#: this size are one strip (each strip costs a round of numba thread launches, slow on a
+#: loaded machine).
+STRIP_PIXELS = 2 ** 19
+
+
+def _strip_core(p, g, c, radius, eps, min_weight):
+    """:func:`_uniform_core` strip by strip: strips of about :data:`STRIP_PIXELS` output
+    pixels (whole rows) read ``2 radius`` more rows on either side (one box filter reaches
+    ``radius``, the coefficients' box another ``radius``), so every output row sees exactly
+    what it sees on the whole frame; reflected borders stay at the frame's own top and
+    bottom."""
+    h, w = p.shape
+    m = 2 * int(radius)
+    rows = max(16, STRIP_PIXELS // max(w, 1))
+    if h <= rows + 2 * m:
+        return _uniform_core(p, g, radius, eps, min_weight)
+    out = np.empty(p.shape, np.float32)
+    for y0 in range(0, h, rows):
+        y1 = min(h, y0 + rows)
+        a, b = max(0, y0 - m), min(h, y1 + m)
+        q = _uniform_core(p[a:b], g[a:b], radius, eps, min_weight)
+        out[y0:y1] = q[y0 - a:y1 - a]
+    return out
 
 
 #: Overshoot allowed beyond the windows' input range, as a fraction of that range: an exact
@@ -146,7 +183,8 @@ def _weighted_core(p, g, c, radius, eps, min_weight):
     h, w = p.shape
     # moments (numba, rows in parallel), their box means (OpenCV's SIMD box filter, one
     # plane at a time) and the per-window ridge solves (numba, rows in parallel)
-    m = _box_planes(_planes(p, gi, c, np.float32(pm), np.float32(1.0 / ps)), radius)
+    m = _box_planes(_planes(p, gi, c, np.float32(pm), np.float32(1.0 / ps),
+                            _plane_buffer(p.shape, nc, np.float64)), radius)
     ab = _coeffs(m, nc, e, min_weight)
     mab = _box_planes(ab, radius)
     return _combine(mab, gi, np.float32(pm), np.float32(ps))
@@ -162,6 +200,24 @@ def _uniform_weights(c):
         if v != c0:
             return False
     return True
+
+
+def _uniform_core(p, g, radius, eps, min_weight):
+    """The guided filter with uniform weights: the moments of the centred, scaled guide and
+    depth in float32 (their rounding is relative to the spreads, not the offsets), box
+    means by OpenCV, the per-window 3x3 ridge solve in float64 (where OpenCV's float32
+    filter breaks down at small eps on nearly collinear colours)."""
+    g = np.asarray(g, np.float32)
+    nc = g.shape[2]
+    c = np.ones(p.shape, np.float32)
+    gi, scale, pm, ps = _normalise(p, g, c)
+    e = eps / scale ** 2
+    m = _box_planes(_planes(p, gi, c, np.float32(pm), np.float32(1.0 / ps),
+                            _plane_buffer(p.shape, nc, np.float32)), radius)
+    ab = _coeffs(m, nc, e, min_weight)
+    del m
+    mab = _box_planes(ab, radius)
+    return _combine(mab, gi, np.float32(pm), np.float32(ps))
 
 
 def _box_planes(a, radius):
@@ -241,16 +297,20 @@ def _centre_scale(g, mu, inv_sc):
     return gi
 
 
+def _plane_buffer(shape, nc, dtype):
+    """An empty planar buffer for :func:`_planes`."""
+    return np.empty((2 + nc + nc * (nc + 1) // 2 + nc,) + tuple(shape), dtype)
+
+
 @parallel_njit(fastmath=True)
-def _planes(p, g, c, pm, inv_ps):
-    """Planar weighted moments (K, H, W): c, c p, c I_i, c I_i I_j (i <= j), c I_i p, with
-    p normalised to (p - pm) * inv_ps."""
+def _planes(p, g, c, pm, inv_ps, out):
+    """Planar weighted moments (K, H, W) into ``out``: c, c p, c I_i, c I_i I_j (i <= j),
+    c I_i p, with p normalised to (p - pm) * inv_ps."""
     h, w = p.shape
     nc = g.shape[2]
-    npl = 2 + nc + nc * (nc + 1) // 2 + nc
-    # float64: the window covariances are differences of means, whose float32 rounding
-    # made the output depend on the depth's units by 2e-5 of its range (#13)
-    out = np.empty((npl, h, w), np.float64)
+    # float64 in the weighted path: the window covariances are differences of means, whose
+    # float32 rounding made the output depend on the depth's units by 2e-5 of its range
+    # (#13); the uniform path keeps float32 moments and solves in float64 (_uniform_core)
     for y in nb.prange(h):
         for x in range(w):
             cw = c[y, x]
@@ -271,9 +331,11 @@ def _planes(p, g, c, pm, inv_ps):
     return out
 
 
-@nb.njit(cache=True)
 def _coeffs(m, nc, e, min_weight):
-    """Per-window ridge regression p ~ a . I + b; returns planar (w a, w b, w)."""
+    """Per-window ridge regression p ~ a . I + b; returns planar (w a, w b, w). A Python
+    function on purpose: a parallel kernel called from nopython code would bypass
+    :data:`depthsmith._numba.PARALLEL_LOCK` (two Python threads then abort the workqueue
+    threading layer)."""
     if nc == 1:
         return _coeffs1(m, e, min_weight)
     return _coeffs3(m, e, min_weight)

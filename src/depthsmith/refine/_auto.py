@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numba as nb
 import numpy as np
@@ -10,15 +12,20 @@ from .._numba import parallel_njit
 from ..ops import fgs_normalized, fgs_planes, guided_core, nearest_fill
 from ._common import prepare
 
-__all__ = ["auto", "SMOOTH_LAM", "SMOOTH_SIGMA_COLOR", "SMOOTH_SWEEPS", "RAMP_TAU",
-           "RAMP_FLOOR", "TOGGLE_RADIUS", "TOGGLE_RAMP", "GF_RADIUS", "GF_EPS"]
+__all__ = ["auto", "Constants", "CONSTANTS", "SMOOTH_LAM", "SMOOTH_SIGMA_COLOR",
+           "SMOOTH_SWEEPS", "RAMP_TAU", "RAMP_FLOOR", "TOGGLE_RADIUS", "TOGGLE_RAMP",
+           "GF_RADIUS", "GF_EPS"]
 
-# Tuned on Middlebury cones, teddy, art and aloe under the REFINE degradation
-# (docs/bench_refine.md); reported on all 21 scenes.
+# Every constant below is chosen by benchmarks/tune_refine.py on split A (the 21 Middlebury
+# scenes under the REFINE degradation) and reported on split B (RGB-D-D, REFINE-RGBDD) and
+# the swap: docs/tuning.md ("refine") gives each value, the scenes that chose it, and how
+# sensitive the scores are to it.
+# (0.3.0 had SMOOTH_LAM 30, SMOOTH_SIGMA_COLOR 4, GF_EPS 10, hand-picked on cones, teddy,
+# art and aloe; the others are unchanged by the tuning.)
 #: Smoothness of the fast global smoother (denoising stage).
-SMOOTH_LAM = 30.0
+SMOOTH_LAM = 5.0
 #: Its edge-weight colour scale, in 8-bit steps.
-SMOOTH_SIGMA_COLOR = 4.0
+SMOOTH_SIGMA_COLOR = 8.0
 #: Horizontal + vertical sweep pairs of the smoother.
 SMOOTH_SWEEPS = 1
 #: Ramp detection: gradient scale as a fraction of the 1-99 % depth range per px.
@@ -32,7 +39,32 @@ TOGGLE_RADIUS = 3
 TOGGLE_RAMP = 0.1
 #: Guided filter of the last stage: radius (px) and eps (squared 8-bit steps).
 GF_RADIUS = 2
-GF_EPS = 10.0
+GF_EPS = 1.0
+#: Below this eps (squared 8-bit steps) the last stage runs the precise guided filter
+#: (``guided_core(precise=True)``: centred moments, float64 solves): OpenCV's float32 one
+#: is ill-conditioned there on JPEG guides (moves RGB-D-D frames by up to 10 mm RMSE at
+#: eps 1, 0.001 mm at eps 10: docs/tuning.md).
+GF_EPS_FLOAT64_BELOW = 5.0
+
+
+@dataclass(frozen=True)
+class Constants:
+    """The tuned constants of :func:`auto` (defaults: the module's constants above);
+    ``benchmarks/tune_refine.py`` evaluates others with ``dataclasses.replace``."""
+
+    lam: float = SMOOTH_LAM
+    sigma_color: float = SMOOTH_SIGMA_COLOR
+    sweeps: int = SMOOTH_SWEEPS
+    tau: float = RAMP_TAU
+    floor: float = RAMP_FLOOR
+    toggle_radius: int = TOGGLE_RADIUS
+    toggle_ramp: float = TOGGLE_RAMP
+    gf_radius: int = GF_RADIUS
+    gf_eps: float = GF_EPS
+
+
+#: The shipped constants.
+CONSTANTS = Constants()
 
 
 @parallel_njit(fastmath=True)
@@ -50,7 +82,7 @@ def _ratio(num, den, floor):
 
 
 @parallel_njit(fastmath=True)
-def _toggle(s, mx, mn, inv_t2, floor):
+def _toggle(s, mx, mn, inv_t2, floor, ramp):
     """Ramp confidence ``k = exp(-|Sobel s|^2 / t^2) + floor`` (3x3 Sobel, OpenCV's default
     reflect-101 border) and the toggle output ``k s + (1 - k) (mx or mn, the closer)``."""
     h, w = s.shape
@@ -69,11 +101,11 @@ def _toggle(s, mx, mn, inv_t2, floor):
             v = s[y, x]
             hi = mx[y, x]
             lo = mn[y, x]
-            # the closer extreme, through a linear ramp TOGGLE_RAMP x (hi - lo) wide at the
+            # the closer extreme, through a linear ramp ``ramp`` x (hi - lo) wide at the
             # midpoint instead of a step, so that rounding (other units) cannot flip it
             span = hi - lo
             if span > 0:
-                u = (v - lo) / (TOGGLE_RAMP * span) + (0.5 - 0.5 / TOGGLE_RAMP)
+                u = (v - lo) / (ramp * span) + (0.5 - 0.5 / ramp)
                 tg = lo + min(max(u, zero), one) * span
             else:
                 tg = v
@@ -84,8 +116,8 @@ def _toggle(s, mx, mn, inv_t2, floor):
 def auto(depth, guide, *, valid=None, confidence=None) -> np.ndarray:
     """The default pipeline: denoise, re-sharpen blurred depth edges, align them to color.
 
-    1. Denoise: the fast global smoother (``solver``; lam :data:`SMOOTH_LAM` = 30,
-       sigma_color :data:`SMOOTH_SIGMA_COLOR` = 4 8-bit steps, one horizontal and one
+    1. Denoise: the fast global smoother (``solver``; lam :data:`SMOOTH_LAM` = 5,
+       sigma_color :data:`SMOOTH_SIGMA_COLOR` = 8 8-bit steps, one horizontal and one
        vertical sweep, confidence-weighted) flattens the noise inside color regions.
     2. Find the soft ramps that blur leaves at depth edges: confidence
        ``k = exp(-(|grad s| / tau)^2) + floor`` with tau = :data:`RAMP_TAU` (1.5 %) of the
@@ -99,11 +131,15 @@ def auto(depth, guide, *, valid=None, confidence=None) -> np.ndarray:
        continuous in the input and the same in any units). Output
        ``k s + (1 - k) toggle``.
     4. Align to the color image and remove the toggle's staircase: a color guided filter
-       (radius :data:`GF_RADIUS` = 2, eps :data:`GF_EPS` = 10 squared 8-bit steps).
+       (radius :data:`GF_RADIUS` = 2, eps :data:`GF_EPS` = 1 squared 8-bit step), with
+       centred moments and float64 window solves (at so small an eps OpenCV's float32
+       filter is ill-conditioned on JPEG guides).
 
-    Colour parameters are in 8-bit steps whatever the guide's dtype. Tuned on cones,
-    teddy, art and aloe (REFINE, docs/bench_refine.md); reported on all 21 scenes. Returns
-    float32 (H, W); NaN only where no valid pixel is in reach.
+    Colour parameters are in 8-bit steps whatever the guide's dtype. The constants were
+    chosen by coordinate descent on the 21 Middlebury scenes of REFINE (split A) and are
+    reported on the 204 RGB-D-D frames of REFINE-RGBDD (split B), with the swap
+    (``benchmarks/tune_refine.py``, docs/tuning.md). Returns float32 (H, W); NaN only where
+    no valid pixel is in reach.
 
     References
     ----------
@@ -119,17 +155,17 @@ def auto(depth, guide, *, valid=None, confidence=None) -> np.ndarray:
     return _pipeline(d, g.levels, v, c, guide_gf=g8)
 
 
-def ramp_scale(d, v) -> float:
+def ramp_scale(d, v, tau: float = RAMP_TAU) -> float:
     """The toggle stage's gradient scale ``t`` (Sobel units) from the valid depth's 1-99 %
     range (step 2 of :func:`auto`); tiled runs compute it once on the whole frame."""
     lo, hi = np.percentile(d[v][::7], [1, 99])  # every 7th valid pixel is plenty
-    return 8.0 * RAMP_TAU * (float(hi - lo) or 1.0)  # Sobel gives 8x the per-px gradient
+    return 8.0 * tau * (float(hi - lo) or 1.0)  # Sobel gives 8x the per-px gradient
 
 
-def _pipeline(d, g, v, confidence, *, guide_gf, t=None):
+def _pipeline(d, g, v, confidence, *, guide_gf, t=None, k: Constants = CONSTANTS):
     """:func:`auto` on checked arrays: ``g`` the guide's 8-bit levels, ``guide_gf`` the
     same picture for the guided filter (uint8 when available); ``t`` the ramp scale
-    (default: :func:`ramp_scale` of ``d``)."""
+    (default: :func:`ramp_scale` of ``d``); ``k`` the constants (tuning only)."""
     # every stage commutes with adding a constant to the depth: centred on its valid mean,
     # the float32 smoother's rounding follows the depth's spread, not its offset (#13)
     m = np.float32(np.mean(d[v], dtype=np.float64)) if v.any() else np.float32(0.0)
@@ -141,11 +177,11 @@ def _pipeline(d, g, v, confidence, *, guide_gf, t=None):
     if confidence is None and v.all():
         # every weight is 1: FGS maps the constant 1 to itself, so den == 1 and one
         # channel does (same result up to float rounding, half the sweeps)
-        s = fgs_planes(np.array(d[:, :, None], np.float32, order="C"), g, SMOOTH_LAM,
-                       SMOOTH_SIGMA_COLOR, SMOOTH_SWEEPS)[:, :, 0]
+        s = fgs_planes(np.array(d[:, :, None], np.float32, order="C"), g, k.lam,
+                       k.sigma_color, k.sweeps)[:, :, 0]
         ok = np.ones(d.shape, bool)
     else:
-        num, den = fgs_normalized(dz * c, c, g, SMOOTH_LAM, SMOOTH_SIGMA_COLOR, SMOOTH_SWEEPS)
+        num, den = fgs_normalized(dz * c, c, g, k.lam, k.sigma_color, k.sweeps)
         s, ok = _ratio(num, den, np.float32(1e-6))
         if not ok.any():
             return np.full(d.shape, np.nan, np.float32)
@@ -155,10 +191,11 @@ def _pipeline(d, g, v, confidence, *, guide_gf, t=None):
             # reached value, so the toggle and the guided filter never read a 0 there
             s = nearest_fill(s, valid=ok)
     if t is None:
-        t = ramp_scale(d, v)
-    disc = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * TOGGLE_RADIUS + 1,) * 2)
+        t = ramp_scale(d, v, k.tau)
+    disc = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * k.toggle_radius + 1,) * 2)
     s = _toggle(s, cv2.dilate(s, disc), cv2.erode(s, disc), np.float32(1.0 / (t * t)),
-                np.float32(RAMP_FLOOR))
-    out = guided_core(s, guide_gf, ok.astype(np.float32), GF_RADIUS, GF_EPS)
+                np.float32(k.floor), np.float32(k.toggle_ramp))
+    out = guided_core(s, guide_gf, ok.astype(np.float32), k.gf_radius, k.gf_eps,
+                      precise=k.gf_eps < GF_EPS_FLOAT64_BELOW)
     # where no reached pixel is in the guided filter's windows: the smoothed value
     return (np.where(np.isfinite(out), out, s) + m).astype(np.float32)
