@@ -3,7 +3,8 @@ COMPLETE-KITTI inputs: each round calls both on the same input back to back, so 
 hits both alike; prints the median per-round time ratio per pattern as a markdown table.
 
 Also prints the mean RMSE / MAE (mm) of both over the frames, so a non-default option can be
-judged in the same process: ``--param robust=0.05`` passes ``robust=0.05`` to complete().
+judged in the same process: ``--param robust=0.05`` passes ``robust=0.05`` to complete(),
+``--param gap_fill=pyramid`` the scan-line rule before issue 13.
 
 Run: .venv/bin/python benchmarks/complete_speed.py [--rounds 15] [--param NAME=VALUE ...]
 """
@@ -24,14 +25,24 @@ from depthsmith.datasets import require_data_root
 COMPLETE_KITTI = TASKS["COMPLETE-KITTI"]
 
 
+def _value(x: str):
+    """A --param value: None for "none", a float when it parses as one, else the text."""
+    if x.lower() == "none":
+        return None
+    try:
+        return float(x)
+    except ValueError:
+        return x
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--param", action="append", default=[],
-                    help="NAME=VALUE (float or none) passed to complete(); repeatable")
+                    help="NAME=VALUE (float, none or a word such as gap_fill=pyramid) passed "
+                         "to complete(); repeatable")
     args = ap.parse_args()
-    params = {k: None if x.lower() == "none" else float(x)
-              for k, x in (p.split("=", 1) for p in args.param)}
+    params = {k: _value(x) for k, x in (p.split("=", 1) for p in args.param)}
     root = require_data_root()
     quality: dict = {}
     ratios: dict = {}

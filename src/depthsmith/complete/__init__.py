@@ -6,6 +6,7 @@
 
 from ._api import (
     GUIDED_MAX_DENSITY,
+    LINE_GAP_FILL,
     LINE_SIGMA,
     METHODS,
     auto,
@@ -22,7 +23,7 @@ from ._sample import SCHEMES, gradient_magnitude, sample
 
 __all__ = [
     "complete", "METHODS", "auto", "choose_method", "choose_params", "scan_lines",
-    "LINE_SIGMA", "GUIDED_MAX_DENSITY", "morphological",
+    "LINE_SIGMA", "LINE_GAP_FILL", "GUIDED_MAX_DENSITY", "morphological",
     "normconv", "interpolate", "guided", "sample", "SCHEMES", "gradient_magnitude", "PRESETS",
     "diamond_kernel", "full_kernel", "cross_kernel",
 ]

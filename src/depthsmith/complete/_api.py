@@ -14,7 +14,7 @@ from ._morphological import morphological
 from ._normconv import normconv
 
 __all__ = ["complete", "auto", "choose_method", "choose_params", "scan_lines", "METHODS",
-           "GUIDED_MAX_DENSITY", "LINE_SIGMA"]
+           "GUIDED_MAX_DENSITY", "LINE_SIGMA", "LINE_GAP_FILL"]
 
 #: ``auto`` uses the guided method when a guide is given and at most this fraction of the
 #: pixels is valid (sparse samples need the color to find edges; denser LiDAR-like input is
@@ -56,12 +56,22 @@ def scan_lines(valid) -> bool:
     return bool(fr <= 0.5 and fc >= 2 * fr)
 
 
+#: How ``normconv`` fills the gaps between scan lines under ``auto`` (:func:`scan_lines`):
+#: towards the linear interpolation over the Delaunay triangulation of the samples around
+#: each gap, where the level-0 certainty is below ``tau``. On the scan-line pattern the
+#: pyramid's fallback leans to the side of a hole that holds more samples; the choice was
+#: made on the 3 original COMPLETE-KITTI frames (every row phase of ``lines``, seeds 0-2 of
+#: ``random``) and checked on the 5 others (docs/bench_complete.md, issue 13).
+LINE_GAP_FILL = "delaunay"
+
+
 def choose_params(name: str, valid) -> dict:
     """Parameters ``auto`` gives the chosen method (the documented rule): for
     ``"normconv"`` on scan-line input (:func:`scan_lines`), ``sigma_space`` =
-    :data:`LINE_SIGMA`; otherwise none (the method's defaults)."""
+    :data:`LINE_SIGMA` and ``gap_fill`` = :data:`LINE_GAP_FILL`; otherwise none (the
+    method's defaults)."""
     if name == "normconv" and scan_lines(valid):
-        return {"sigma_space": LINE_SIGMA}
+        return {"sigma_space": LINE_SIGMA, "gap_fill": LINE_GAP_FILL}
     return {}
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from .._validate import check_depth, check_valid
+import numpy as np
+
+from .._validate import InputError, check_depth, check_valid
 from ..ops import multiscale_normconv, put_samples
+from ..ops._scanline_gaps import blend_gaps
+
+#: ``gap_fill`` choices of :func:`normconv`.
+GAP_FILLS = ("pyramid", "delaunay")
 
 __all__ = ["normconv"]
 
@@ -11,7 +17,7 @@ __all__ = ["normconv"]
 def normconv(depth, guide=None, *, valid=None, sigma_space=(1.2, 2.5), order: int = 1,
              ridge: float = 0.3, tau: float = 1.0, levels: int = 3, clamp: bool = False,
              keep_samples: bool = True, robust: float | None = 0.05,
-             edge_spread: float = 0.05):
+             edge_spread: float = 0.05, gap_fill: str = "pyramid"):
     """Dense depth from sparse samples by multi-scale normalized convolution.
 
     At full resolution each pixel gets the weighted local plane (order 1, Knutsson &
@@ -58,6 +64,14 @@ def normconv(depth, guide=None, *, valid=None, sigma_space=(1.2, 2.5), order: in
     edge_spread : float
         A pixel is refitted where the applicability-weighted standard deviation of its
         window's samples exceeds this fraction of their weighted mean (0.05: 5 %).
+    gap_fill : {"pyramid", "delaunay"}
+        Where the level-0 certainty is below tau: pyramid (default) keeps the coarser
+        levels' estimate, delaunay blends it towards the linear interpolation over the
+        Delaunay triangulation of the samples around the gap. The blend weight is
+        ``1 - certainty / tau``
+        (:func:`~depthsmith.ops._scanline_gaps.delaunay_gap_fill`); the triangulation weighs
+        each side of a hole by distance instead of by how many samples it holds (``auto``
+        uses it on scan lines, where holes span several lines; docs/bench_complete.md).
 
     Returns
     -------
@@ -71,14 +85,20 @@ def normconv(depth, guide=None, *, valid=None, sigma_space=(1.2, 2.5), order: in
        for sparse data regression", BMVC 2018.
     .. [3] P. W. Holland and R. E. Welsch, "Robust regression using iteratively reweighted
        least-squares", Communications in Statistics 6(9), 1977.
+    .. [4] B. Delaunay, "Sur la sphere vide", 1934 (``gap_fill="delaunay"``).
     """
     d = check_depth(depth)
     v = check_valid(valid, d)
+    if gap_fill not in GAP_FILLS:
+        raise InputError(f"gap_fill must be one of {', '.join(GAP_FILLS)}, got {gap_fill!r}")
     if order != 1 or clamp:
         robust = None  # the refit is a first-order fit without clamping
-    out, _ = multiscale_normconv(d, valid=v, sigma_space=sigma_space, order=order, ridge=ridge,
-                                 tau=tau, clamp=clamp, levels=levels, sigma_range=robust,
-                                 edge_spread=edge_spread)
+    out, cert = multiscale_normconv(d, valid=v, sigma_space=sigma_space, order=order,
+                                    ridge=ridge, tau=tau, clamp=clamp, levels=levels,
+                                    sigma_range=robust, edge_spread=edge_spread)
+    if gap_fill == "delaunay":
+        out = np.ascontiguousarray(out, np.float32)
+        blend_gaps(out, cert, tau, d, v)
     if keep_samples:
         put_samples(out, d, v)
     return out
