@@ -33,22 +33,24 @@ _MIB = 2**20
 #: native signal handler, whose llvmlite JIT adds about 67 MiB to commands that do not load
 #: numba anyway). Pixels are the depth's, the output's for upsample (the
 #: guide is at the output size there). A method missing here gets its command's
-#: costliest row.
+#: costliest row. Rows marked #16 were re-measured after the global methods' lean buffers
+#: (``benchmarks/memory_peak.py --mp 1,4,9`` and ``benchmarks/bench_memory.py --global``
+#: at 1, 6 and 24 MP; the largest bytes per pixel of the two, see docs/scale_memory.md).
 TABLE: dict[tuple[str, str], tuple[float, float]] = {
     ("info", "default"): (13, 132),
     ("eval", "default"): (132, 159),
     ("colorize", "default"): (71, 158),
     ("fill", "default"): (34, 189),  # re-measured 2026-12-07 after the compact guided fill
-    ("fill", "normconv"): (98, 205),
-    ("fill", "colorization"): (159, 204),
-    ("fill", "background"): (47, 203),
+    ("fill", "normconv"): (48, 192),  # lean buffers (#16): 2026-12-07, 1-24 MP, max
+    ("fill", "colorization"): (73, 194),  # lean buffers (#16), same
+    ("fill", "background"): (21, 186),  # lean buffers (#16), same
     ("refine", "default"): (151, 222),
     ("refine", "joint_bilateral"): (90, 205),
     ("refine", "guided"): (130, 204),
     ("refine", "weighted_median"): (33, 203),
-    ("refine", "solver"): (53, 200),
+    ("refine", "solver"): (26, 188),  # lean buffers (#16), same
     ("complete", "default"): (39, 221),
-    ("complete", "guided"): (96, 225),
+    ("complete", "guided"): (57, 213),  # lean buffers (#16), same (was 139 at 24 MP)
     ("complete", "interpolate"): (85, 176),
     ("complete", "morphological"): (23, 176),
     ("upsample", "default"): (9, 146),

@@ -6,32 +6,40 @@ import numpy as np
 from numba import njit
 
 from .._validate import check_positive
-from ..ops import beyond, color_dist2, nearest_fill
+from ..ops import beyond, nearest_fill
 from ._common import prepare, scanline_far
 
 __all__ = ["background"]
 
 
 @njit(cache=True)
-def _edge_aware_smooth(x, inv, guide, radius, sigma_color, rel):
-    """One pass of a range-limited, color-weighted box mean over hole pixels only."""
+def _edge_aware_smooth(x, valid, guide, radius, sigma_color, rel):
+    """One pass of a range-limited, color-weighted box mean over hole pixels only.
+
+    ``x`` float32 is read in float64 (the sums too) and the result is a float32 copy; the
+    colour distance is taken in float32 per channel from the guide's 8-bit levels (a uint8
+    guide is read as is), so no frame-sized float64 or guide copy is made.
+    """
     h, w = x.shape
     nc = guide.shape[2]
     out = x.copy()
     kc = -0.5 / (sigma_color * sigma_color * nc)
     for y in range(h):
         for xx in range(w):
-            if not inv[y, xx]:
+            if valid[y, xx]:
                 continue
-            c = x[y, xx]
+            c = np.float64(x[y, xx])
             s = 0.0
             t = 0.0
             for yy in range(max(0, y - radius), min(h, y + radius + 1)):
                 for x2 in range(max(0, xx - radius), min(w, xx + radius + 1)):
-                    v = x[yy, x2]
+                    v = np.float64(x[yy, x2])
                     if beyond(abs(v - c), rel * abs(c)):  # a tie is within, any units
                         continue
-                    dc = color_dist2(guide, y, xx, yy, x2)
+                    dc = 0.0
+                    for ch in range(nc):
+                        e = np.float32(guide[y, xx, ch]) - np.float32(guide[yy, x2, ch])
+                        dc += e * e
                     wt = np.exp(kc * dc)
                     s += wt * v
                     t += wt
@@ -66,13 +74,16 @@ def background(depth, guide=None, *, valid=None, occlusion: bool = False,
     range_tol = check_positive(range_tol, "range_tol", allow_zero=True)
     if v.all():
         return d.copy()
-    far = scanline_far(d, v, disparity=disparity)
-    out = np.where(v, d, far).astype(np.float32)
+    out = np.asarray(scanline_far(d, v, disparity=disparity), np.float32)  # our own array
+    np.copyto(out, d, where=v)
     bad = ~np.isfinite(out)
     if bad.any():
         out = nearest_fill(out, valid=~bad)
+    del bad
     if radius:
-        gg = g.levels if g is not None else np.zeros(d.shape + (1,), np.float32)
-        out = _edge_aware_smooth(out.astype(np.float64), ~v, gg, radius, sigma_color,
-                                 range_tol).astype(np.float32)
+        gg = (np.zeros((1, 1, 1), np.uint8) if g is None  # a constant guide: colour weight 1
+              else g.uint8 if g.uint8 is not None else g.levels)
+        if g is None:
+            gg = np.broadcast_to(gg, d.shape + (1,))
+        out = _edge_aware_smooth(out, v, gg, radius, sigma_color, range_tol)
     return out

@@ -29,5 +29,6 @@ def colorization(depth, guide=None, *, valid=None, occlusion: bool = False,
         raise hint_not_supported("colorization", "occlusion", "the system has no notion of a "
                                  "background side; use 'guided' or 'background'")
     d, v, g = prepare(depth, guide, valid)
-    out = colorization_fill(d, g, valid=v, solver=solver)
-    return np.where(v, d, out).astype(np.float32)
+    out = colorization_fill(d, g, valid=v, solver=solver)  # float32, ours: no copy needed
+    np.copyto(out, d, where=v)
+    return out

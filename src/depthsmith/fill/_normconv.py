@@ -8,7 +8,7 @@ from numba import njit
 
 from .._tasks import hint_not_supported
 from .._validate import check_positive
-from ..ops import color_dist2, halve_sums
+from ..ops import halve_sums
 from ._common import prepare
 
 __all__ = ["normconv"]
@@ -24,31 +24,37 @@ COARSE_BLEND = 1e-3
 
 
 @njit(cache=True)
-def _bilateral_nc(num, den, guide, inv, radius, sigma_space, sigma_color):
-    """Color-steered normalized convolution evaluated on ``inv`` pixels only."""
-    h, w = num.shape
+def _bilateral_nc(vals, valid, guide, radius, sigma_space, sigma_color, out):
+    """Color-steered normalized convolution of ``vals`` (certainty 1 on ``valid`` pixels,
+    :data:`COARSE_CERTAINTY` elsewhere), evaluated on the invalid pixels only and written
+    into ``out`` there (where the weights sum to more than 1e-12).
+
+    ``vals`` and ``out`` are float32 and distinct; the sums are float64, and the colour
+    distance is taken in float32 per channel from the guide's 8-bit levels (a uint8 guide is
+    read as is, without a float copy).
+    """
+    h, w = vals.shape
     nc = guide.shape[2]
-    out = np.full((h, w), np.nan, np.float32)
     ks = -0.5 / (sigma_space * sigma_space)
     kc = -0.5 / (sigma_color * sigma_color * nc)
     for y in range(h):
         for x in range(w):
-            if not inv[y, x]:
+            if valid[y, x]:
                 continue
             s = 0.0
             t = 0.0
             for yy in range(max(0, y - radius), min(h, y + radius + 1)):
                 for xx in range(max(0, x - radius), min(w, x + radius + 1)):
-                    c = den[yy, xx]
-                    if c <= 0:
-                        continue
-                    dc = color_dist2(guide, y, x, yy, xx)
+                    c = 1.0 if valid[yy, xx] else COARSE_CERTAINTY
+                    dc = 0.0
+                    for ch in range(nc):
+                        e = np.float32(guide[y, x, ch]) - np.float32(guide[yy, xx, ch])
+                        dc += e * e
                     wt = c * np.exp(ks * ((yy - y) ** 2 + (xx - x) ** 2) + kc * dc)
-                    s += wt * num[yy, xx]
+                    s += wt * np.float64(vals[yy, xx])
                     t += wt
             if t > 1e-12:
                 out[y, x] = s / t
-    return out
 
 
 def normconv(depth, guide=None, *, valid=None, occlusion: bool = False,
@@ -106,31 +112,42 @@ def normconv(depth, guide=None, *, valid=None, occlusion: bool = False,
         n2, c2, _ = halve_sums(num[-1], den[-1])
         num.append(n2)
         den.append(c2)
+    # lean buffers (issue #16): each level's float64 planes are updated in place and the
+    # pyramid is dropped level by level; same operations, same order (bit-identical)
     est = None
     for lev in range(len(num) - 1, -1, -1):
-        n = cv2.GaussianBlur(num[lev].astype(np.float64), (ks, ks), s,
+        h, w = num[lev].shape
+        n = cv2.GaussianBlur(num.pop().astype(np.float64), (ks, ks), s,
                              borderType=cv2.BORDER_REFLECT)
-        c = cv2.GaussianBlur(den[lev].astype(np.float64), (ks, ks), s,
+        c = cv2.GaussianBlur(den.pop().astype(np.float64), (ks, ks), s,
                              borderType=cv2.BORDER_REFLECT)
         if est is not None:
-            h, w = num[lev].shape
             up = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR)
+            del est
             # coarse estimate enters with a small certainty where the level has none
-            n = n + COARSE_BLEND * up
-            c = c + COARSE_BLEND
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cur = np.where(c > 0, n / np.where(c > 0, c, 1), np.nan)
-        if lev == 0:
-            est = cur
-        else:
-            est = np.where(np.isfinite(cur), cur, np.nanmean(cur) if np.isfinite(cur).any()
-                           else 0.0)
-    out = np.where(v, d, est).astype(np.float32)
+            np.multiply(up, COARSE_BLEND, out=up)
+            n += up
+            del up
+            c += COARSE_BLEND
+        pos = c > 0
+        np.divide(n, c, out=n, where=pos)  # n becomes the level's estimate
+        del c
+        n[~pos] = np.nan
+        del pos
+        if lev:
+            fin = np.isfinite(n)
+            if not fin.all():
+                n[~fin] = np.nanmean(n) if fin.any() else 0.0
+            del fin
+        est = n
+        del n
+    out = est.astype(np.float32)
+    del est
+    np.copyto(out, d, where=v)
     if g is not None and sigma_color is not None:
-        inv = ~v
-        cert = np.where(v, 1.0, COARSE_CERTAINTY).astype(np.float64)
-        vals = np.where(v, d, out).astype(np.float64)
-        bil = _bilateral_nc(vals, cert, g.levels, inv, radius, s * COLOR_PASS_SPACE_FACTOR,
-                            float(sigma_color))
-        out = np.where(inv & np.isfinite(bil), bil, out).astype(np.float32)
+        filled = out.copy()
+        guide8 = g.uint8 if g.uint8 is not None else g.levels
+        _bilateral_nc(out, v, guide8, radius, s * COLOR_PASS_SPACE_FACTOR,
+                      float(sigma_color), filled)
+        out = filled
     return out

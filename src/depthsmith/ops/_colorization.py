@@ -23,6 +23,14 @@ solution; we solve in the user's units. Solvers: ``"direct"`` is ``scipy.sparse.
 multifrontal LU without pivoting of an M-matrix, nested-dissection ordered) and alternates
 exact hole solves with Gauss-Seidel sweeps over the known pixels until the hole values settle (see
 :func:`colorization_fill`); it stays within ~0.1 % (relative RMS) of the direct solution.
+
+Memory (issue #16): the system is never held whole in float64. The stencil is built straight
+from the guide in chunks of rows (no frame-sized gray or exponent array) and kept in float32
+by the fast solver, whose iterate is float32 (residuals in float64), whose right-hand side is
+formed on the fly, and whose hole block is factorised strip by strip with float32 factors:
+about 71 bytes per pixel on a 24-megapixel frame with 12 % holes, against 159 before
+(docs/scale_memory.md), with the output equal to the float64 version's within 1e-5 of the
+depth range (``tests/test_lean_global.py``).
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from .._color import MATLAB_GRAY, to_gray
 from .._validate import InputError, check_depth, check_guide, check_positive, check_valid
 from ._multifrontal import FrontalLU, nd_groups
 
-__all__ = ["colorization_system", "colorization_fill", "guide_gray"]
+__all__ = ["colorization_system", "colorization_fill", "guide_gray", "lean_stencil"]
 
 
 def guide_gray(guide, shape) -> np.ndarray:
@@ -50,20 +58,50 @@ def guide_gray(guide, shape) -> np.ndarray:
     return to_gray(g, MATLAB_GRAY)
 
 
+def _build_stencil(gray, known, alpha):
+    """(H, W, 3, 3) float64 stencil of ``I - W + alpha*diag(known)`` from a gray image
+    (:func:`guide_gray`); ``[y, x, 1, 1]`` is the diagonal. The reference form of
+    :func:`lean_stencil`, which takes the guide itself."""
+    return _stencil_chunks(np.ascontiguousarray(gray, np.float64)[:, :, None], _GRAY,
+                           np.ascontiguousarray(known), alpha, np.float64)
+
+
+_NONE, _LEVELS, _GRAY = 0, 1, 2  # what _gray_at reads: nothing, 8-bit levels, gray
+
+
+@njit(cache=True, inline="always")
+def _gray_at(g, mode, y, x):
+    """:func:`guide_gray` of one pixel, with the same float64 operations (bit-identical):
+    0 without a guide, from the 8-bit levels ``g`` (``mode`` 1) or ``g`` itself is the gray
+    image (``mode`` 2)."""
+    if mode == 0:
+        return 0.0
+    if mode == 2:
+        return g[y, x, 0]
+    if g.shape[2] == 1:
+        return np.float64(g[y, x, 0]) / 255.0
+    return (np.float64(g[y, x, 0]) / 255.0 * MATLAB_GRAY[0]
+            + np.float64(g[y, x, 1]) / 255.0 * MATLAB_GRAY[1]
+            + np.float64(g[y, x, 2]) / 255.0 * MATLAB_GRAY[2])
+
+
 @njit(cache=True)
-def _weight_args(gray, st):
-    """Fill ``st`` (H, W, 3, 3) with the exponents ``-(Y_r - Y_s)^2 / c_r`` (``-inf``: no entry)."""
-    h, w = gray.shape
+def _args_rows(g, mode, h, y0, y1, arg):
+    """The exponents ``-(Y_r - Y_s)^2 / c_r`` of rows ``y0`` .. ``y1 - 1`` of an ``h``-row
+    frame into ``arg`` (y1 - y0, W, 3, 3); ``-inf``: no entry. Gray levels from
+    :func:`_gray_at`."""
+    w = arg.shape[1]
     nb = np.empty(9)
     oy = np.empty(9, np.int64)
     ox = np.empty(9, np.int64)
     log001 = np.log(0.01)
-    for y in range(h):
+    for y in range(y0, y1):
+        r = y - y0
         for x in range(w):
             for k in range(3):
                 for j in range(3):
-                    st[y, x, k, j] = -np.inf
-            cur = gray[y, x]
+                    arg[r, x, k, j] = -np.inf
+            cur = _gray_at(g, mode, y, x)
             m = 0
             s1 = cur
             for dy in range(-1, 2):
@@ -74,7 +112,7 @@ def _weight_args(gray, st):
                     xx = x + dx
                     if xx < 0 or xx >= w or (dy == 0 and dx == 0):
                         continue
-                    nb[m] = gray[yy, xx]
+                    nb[m] = _gray_at(g, mode, yy, xx)
                     oy[m] = dy + 1
                     ox[m] = dx + 1
                     s1 += nb[m]
@@ -94,38 +132,82 @@ def _weight_args(gray, st):
             if csig < 2e-6:
                 csig = 2e-6
             for k in range(m):
-                st[y, x, oy[k], ox[k]] = -((nb[k] - cur) ** 2) / csig
+                arg[r, x, oy[k], ox[k]] = -((nb[k] - cur) ** 2) / csig
 
 
 @njit(cache=True)
-def _normalise_rows(st, known, alpha):
-    """Turn the exponentiated weights of ``st`` into rows of ``I - W + alpha*diag(known)``."""
-    h, w = known.shape
-    for y in range(h):
-        for x in range(w):
-            st[y, x, 1, 1] = 0.0
+def _normalise_into(ex, known, alpha, y0, st):
+    """Turn the exponentiated rows ``ex`` (frame rows ``y0`` ..) into rows of
+    ``I - W + alpha*diag(known)`` in ``st`` (any float dtype)."""
+    for r in range(ex.shape[0]):
+        y = y0 + r
+        for x in range(ex.shape[1]):
+            ex[r, x, 1, 1] = 0.0
             tot = 0.0
             for k in range(3):
                 for j in range(3):
-                    tot += st[y, x, k, j]
-            if tot > 0.0:
-                for k in range(3):
-                    for j in range(3):
-                        st[y, x, k, j] = -st[y, x, k, j] / tot
+                    tot += ex[r, x, k, j]
+            for k in range(3):
+                for j in range(3):
+                    st[y, x, k, j] = -ex[r, x, k, j] / tot if tot > 0.0 else ex[r, x, k, j]
             st[y, x, 1, 1] = 1.0 + (alpha if known[y, x] else 0.0)
 
 
-def _build_stencil(gray, known, alpha):
-    """(H, W, 3, 3) stencil of ``I - W + alpha*diag(known)``; [y, x, 1, 1] is the diagonal.
+_STENCIL_ROWS = 32  # rows per chunk of float64 exponents in lean_stencil
 
-    The exponentials are taken by numpy over the whole array at once (vectorised), the rest
-    in two numba passes.
-    """
-    st = np.empty(gray.shape + (3, 3))
-    _weight_args(gray, st)
-    np.exp(st, out=st)
-    _normalise_rows(st, known, alpha)
+
+def _guide_levels(guide, shape):
+    """(8-bit levels (H, W, C) without a float copy of a uint8 guide, :func:`_gray_at` mode)."""
+    if guide is None:
+        return np.zeros((1, 1, 1), np.uint8), _NONE
+    g = check_guide(guide, shape)
+    return (g.uint8 if g.uint8 is not None else g.levels), _LEVELS
+
+
+def _stencil_chunks(g, mode, known, alpha, dtype):
+    """The stencil, ``_STENCIL_ROWS`` rows of float64 exponents at a time (vectorised exp)."""
+    h, w = known.shape
+    st = np.empty((h, w, 3, 3), dtype)
+    buf = np.empty((min(h, _STENCIL_ROWS), w, 3, 3))
+    for y0 in range(0, h, _STENCIL_ROWS):
+        y1 = min(h, y0 + _STENCIL_ROWS)
+        arg = buf[: y1 - y0]
+        _args_rows(g, mode, h, y0, y1, arg)
+        np.exp(arg, out=arg)
+        _normalise_into(arg, known, float(alpha), y0, st)
     return st
+
+
+def lean_stencil(guide, known, alpha: float = 1.0, dtype=np.float32) -> np.ndarray:
+    """(H, W, 3, 3) stencil of ``I - W + alpha*diag(known)`` in ``dtype``, built straight
+    from the guide (see :func:`colorization_system` for the weights).
+
+    The lean counterpart of :func:`_build_stencil`, with the same float64 operations
+    (bit-identical in float64), done in chunks of rows: one ``dtype`` array out (36 bytes
+    per pixel in float32 instead of 72), and no frame-sized gray or exponent temporaries.
+
+    Parameters
+    ----------
+    guide : (H, W[, 3]) array or None
+        Color or gray guide (uint8, uint16 or float in [0, 1]); None: constant.
+    known : (H, W) bool
+        Pixels with a data term.
+    alpha : float
+        Weight of the data term.
+    dtype : numpy dtype
+        float32 (default) or float64.
+
+    Returns
+    -------
+    (H, W, 3, 3) ``dtype`` array; ``[y, x, 1, 1]`` is the diagonal.
+
+    References
+    ----------
+    .. [1] A. Levin, D. Lischinski and Y. Weiss, "Colorization using optimization",
+       ACM SIGGRAPH 2004.
+    """
+    g, mode = _guide_levels(guide, known.shape)
+    return _stencil_chunks(g, mode, np.ascontiguousarray(known), alpha, dtype)
 
 
 @njit(cache=True)
@@ -188,7 +270,7 @@ def colorization_system(depth, guide=None, valid=None, *, alpha: float = 1.0):
     d = check_depth(depth)
     v = check_valid(valid, d, require_any=True)
     a = check_positive(alpha, "alpha")
-    st = _build_stencil(np.ascontiguousarray(guide_gray(guide, d.shape)), v, a)
+    st = lean_stencil(guide, v, a, np.float64)
     return _csr(st), np.where(v, d, 0).astype(np.float64).ravel() * a
 
 
@@ -200,11 +282,12 @@ def _csr(st):
 
 
 @njit(cache=True, inline="always")
-def _row_residual(st, b, x, y, xx, centre):
-    """``b - (M x)`` at row (y, xx) of the stencil system, over the in-image neighbours;
-    without the centre term when ``centre`` is False (the Gauss-Seidel numerator)."""
+def _residual_lean(st, d, known, alpha, x, y, xx, centre):
+    """``b - (M x)`` at pixel (y, xx), ``b = alpha * known * d`` formed on the fly (no
+    frame-sized right-hand side), accumulated in float64 whatever the dtypes of ``st`` and
+    ``x``; without the centre term when ``centre`` is False (the Gauss-Seidel numerator)."""
     h, w = x.shape
-    acc = b[y, xx]
+    acc = np.float64(d[y, xx]) * alpha if known[y, xx] else 0.0
     for dy in range(3):
         yy = y + dy - 1
         if yy < 0 or yy >= h:
@@ -213,59 +296,143 @@ def _row_residual(st, b, x, y, xx, centre):
             x2 = xx + dx - 1
             if x2 < 0 or x2 >= w or (dy == 1 and dx == 1 and not centre):
                 continue
-            acc -= st[y, xx, dy, dx] * x[yy, x2]
+            acc -= np.float64(st[y, xx, dy, dx]) * np.float64(x[yy, x2])
     return acc
 
 
 @njit(cache=True)
-def _gs_outside(st, x, b, inside, forward):
-    """One in-place Gauss-Seidel sweep (raster or reverse order) over the pixels not ``inside``.
-
-    ``inside`` may be any bool mask: the pixels where it is True are left unchanged.
-    """
+def _gs_lean(st, x, d, known, alpha, state, lo, forward):
+    """One in-place Gauss-Seidel sweep (raster or reverse order) over the pixels whose
+    ``state`` is in ``lo``..1 (0: known, far from the holes; 1: known, near them; 2: a
+    hole, never swept)."""
     h, w = x.shape
     n = h * w
     for i in range(n):
         k = i if forward else n - 1 - i
         y = k // w
         xx = k - y * w
-        if inside[y, xx]:
+        s = state[y, xx]
+        if s < lo or s > 1:
             continue
-        x[y, xx] = _row_residual(st, b, x, y, xx, False) / st[y, xx, 1, 1]
+        x[y, xx] = _residual_lean(st, d, known, alpha, x, y, xx, False) / st[y, xx, 1, 1]
 
 
 @njit(cache=True)
-def _inner_residual(st, b, x, lin, count):
-    """Residual ``b - M x`` of the system at the numbered pixels (``lin >= 0``)."""
+def _hole_coords(lin, count):
+    """Row and column (int32) of each numbered pixel, in its numbering."""
     h, w = lin.shape
-    out = np.empty(count)
+    hy = np.empty(count, np.int32)
+    hx = np.empty(count, np.int32)
     for y in range(h):
-        for xx in range(w):
-            j = lin[y, xx]
-            if j < 0:
-                continue
-            out[j] = _row_residual(st, b, x, y, xx, True)
+        for x in range(w):
+            j = lin[y, x]
+            if j >= 0:
+                hy[j] = y
+                hx[j] = x
+    return hy, hx
+
+
+@njit(cache=True)
+def _inner_residual_lean(st, d, known, alpha, x, hy, hx):
+    """Residual ``b - M x`` at the numbered pixels (their coordinates ``hy``, ``hx``)."""
+    out = np.empty(hy.shape[0])
+    for j in range(hy.shape[0]):
+        out[j] = _residual_lean(st, d, known, alpha, x, hy[j], hx[j], True)
     return out
 
 
 @njit(cache=True)
-def _add_scatter(x, lin, delta):
-    """``x[p] += delta[lin[p]]`` for the numbered pixels; returns (sum delta^2, sum x^2)."""
-    h, w = lin.shape
+def _add_scatter_lean(x, hy, hx, delta):
+    """``x[p] += delta[p]`` at the numbered pixels; returns (sum delta^2, sum x^2)."""
     ch = 0.0
     nrm = 0.0
-    for y in range(h):
-        for xx in range(w):
-            j = lin[y, xx]
-            if j >= 0:
-                dv = delta[j]
-                ch += dv * dv
-                x[y, xx] += dv
-                nrm += x[y, xx] ** 2
+    for j in range(hy.shape[0]):
+        dv = delta[j]
+        ch += dv * dv
+        x[hy[j], hx[j]] = np.float64(x[hy[j], hx[j]]) + dv  # rounded to x's dtype
+        nrm += np.float64(x[hy[j], hx[j]]) ** 2
     return ch, nrm
 
 
-_ND_LEAF = 16  # pixels per nested-dissection leaf
+@njit(cache=True)
+def _strip_ids(lab, n, rows):
+    """Strip index (int16) of each labelled pixel: the strip (``rows`` rows each) holding
+    its component's top row, -1 off the components; and each strip's last row + 1 (the
+    bottom of its lowest component)."""
+    h, w = lab.shape
+    top = np.full(n + 1, h, np.int64)
+    for y in range(h):
+        for x in range(w):
+            top[lab[y, x]] = min(top[lab[y, x]], y)
+    nstrip = (h + rows - 1) // rows
+    end = np.zeros(nstrip, np.int64)
+    sid = np.full((h, w), -1, np.int16)
+    for y in range(h):
+        for x in range(w):
+            if lab[y, x] > 0:
+                k = top[lab[y, x]] // rows
+                sid[y, x] = k
+                end[k] = max(end[k], y + 1)
+    return sid, end
+
+
+class _StripLU:
+    """Exact solve of the hole block, factorised strip by strip, factors in float32.
+
+    The hole block is block-diagonal over the 8-connected components of the holes (the
+    stencil is 3 x 3), so each horizontal strip of components (grouped by their top row)
+    is factorised on its own by :class:`~depthsmith.ops._multifrontal.FrontalLU` (a
+    nested-dissection multifrontal LU) on a view of the frame's stencil: only one strip's
+    float64 factors exist at a time, and they are kept in float32. The Schwarz iteration
+    applies the solve to a float64 residual (iterative refinement), so the float32
+    factors change the fixed point by float rounding only (measured: 1 float32 ulp of the
+    output), while the factors take half the memory.
+    """
+
+    @staticmethod
+    def strips(inside):
+        """(strip id map int16, each strip's end row, rows per strip) of a hole mask: made
+        before the stencil, so the label image (4 bytes per pixel) never coexists with it."""
+        from scipy import ndimage
+
+        rows = max(64, -(-inside.shape[0] // 16))
+        lab, n = ndimage.label(inside, np.ones((3, 3), bool))
+        sid, end = _strip_ids(lab, n, rows)
+        return sid, end, rows
+
+    def __init__(self, st, strips, leaf):
+        sid, end, rows = strips
+        self.parts = []
+        hy, hx = [], []
+        off = 0
+        for k in range(end.shape[0]):
+            if end[k] == 0:
+                continue
+            y0, y1 = k * rows, int(end[k])
+            lin, count, gstart, nchild = nd_groups(sid[y0:y1] == k, leaf)
+            ys, xs = _hole_coords(lin, count)
+            lu = FrontalLU(st[y0:y1], lin, count, gstart, nchild)
+            del lin
+            lu.fac = lu.fac.astype(np.float32)
+            lu.sidx = lu.sidx.astype(np.int32)  # pixel indices of a strip fit in int32
+            self.parts.append((off, off + count, lu))
+            hy.append(ys + np.int32(y0))
+            hx.append(xs)
+            off += count
+        self.hy = np.concatenate(hy) if hy else np.zeros(0, np.int32)
+        self.hx = np.concatenate(hx) if hx else np.zeros(0, np.int32)
+
+    def solve(self, rhs):
+        """``M_II^-1 rhs`` (float64) in the order of :attr:`hy` / :attr:`hx`."""
+        out = np.empty(rhs.shape[0])
+        for a, b, lu in self.parts:
+            out[a:b] = lu.solve(rhs[a:b])
+        return out
+
+
+#: pixels per nested-dissection leaf: 4 keeps the LU factors of a realistic hole mask
+#: about 25 % smaller than 16 at the same speed (bench_memory, docs/scale_memory.md)
+_ND_LEAF = 4
 _BAND = 8  # px of known pixels relaxed around the holes after the first exchange
 
 
@@ -327,47 +494,62 @@ def colorization_fill(depth, guide=None, *, valid=None, solver: str = "fast",
     overlap = int(check_positive(overlap, "overlap", allow_zero=True))
     iterations = int(check_positive(iterations, "iterations"))
     tol = check_positive(tol, "tol")
-    st = _build_stencil(np.ascontiguousarray(guide_gray(guide, d.shape)), v, a)
-    b = np.where(v, d, 0).astype(np.float64) * a
     if solver == "direct":
         from scipy.sparse.linalg import spsolve
 
+        st = lean_stencil(guide, v, a, np.float64)
+        b = np.where(v, d, 0).astype(np.float64) * a
         x = spsolve(_csr(st).tocsc(), b.ravel())
-    else:
-        x = _schwarz(st, b, d, v, overlap, iterations, tol)
-    return x.reshape(d.shape).astype(np.float32)
+        return x.reshape(d.shape).astype(np.float32)
+    return _schwarz(guide, d, v, a, overlap, iterations, tol)
 
 
-def _schwarz(st, b, d, v, overlap, iterations, tol):
-    """Block Gauss-Seidel: exact LU on the (dilated) holes, point Gauss-Seidel elsewhere."""
-    x = np.where(v, d, 0).astype(np.float64)
+def _schwarz(guide, d, v, a, overlap, iterations, tol):
+    """Block Gauss-Seidel: exact LU on the (dilated) holes, point Gauss-Seidel elsewhere.
+
+    Lean buffers (issue #16): the stencil is float32 (36 bytes per pixel), the iterate
+    float32 (the output's dtype; residuals are accumulated in float64), the right-hand side
+    is formed on the fly from ``d`` and ``v``, the hole block is factorised strip by strip
+    with float32 factors (:class:`_StripLU`), the holes are addressed by two int32
+    coordinate arrays, and one uint8 state map replaces the masks.
+    """
+    import cv2
+
     inside = ~v
     if not inside.any():
         # no hole: the system is diagonally dominant by 2:1 everywhere
+        st = lean_stencil(guide, v, a)
+        x = np.where(v, d, np.float32(0.0))
+        state = np.zeros(d.shape, np.uint8)
         for _ in range(12):
-            _gs_outside(st, x, b, inside, True)
-            _gs_outside(st, x, b, inside, False)
+            _gs_lean(st, x, d, v, a, state, 0, True)
+            _gs_lean(st, x, d, v, a, state, 0, False)
         return x
     if overlap:
         from scipy import ndimage
 
         inside = ndimage.binary_dilation(inside, np.ones((3, 3), bool), iterations=overlap)
-    lin, count, gstart, nchild = nd_groups(inside, _ND_LEAF)
-    # M-matrix: no pivoting needed; the nested-dissection numbering is the elimination order
-    lu = FrontalLU(st, lin, count, gstart, nchild)
     # after the first exchange only known pixels near the holes still move noticeably (the
-    # influence of a hole update decays ~2x per pixel in the 2:1 dominant known region)
-    import cv2
-
-    near = cv2.dilate(inside.view(np.uint8), np.ones((2 * _BAND + 1,) * 2, np.uint8))
-    frozen = (near == 0) | inside
+    # influence of a hole update decays ~2x per pixel in the 2:1 dominant known region):
+    # state 0 far known, 1 near known, 2 hole
+    state = cv2.dilate(inside.view(np.uint8), np.ones((2 * _BAND + 1,) * 2, np.uint8))
+    state[inside] = 2
+    strips = _StripLU.strips(inside)
+    del inside
+    st = lean_stencil(guide, v, a)
+    # M-matrix: no pivoting needed; the nested-dissection numbering is the elimination order
+    lu = _StripLU(st, strips, _ND_LEAF)
+    del strips
+    hy, hx = lu.hy, lu.hx
+    x = np.where(v, d, np.float32(0.0))  # float32 (the output), no second copy
     for it in range(iterations):
         # residual form: x_I += M_II^-1 (b_I - M_I: x), i.e. the exact solve of the hole
         # rows for the current known values
-        change, norm = _add_scatter(x, lin, lu.solve(_inner_residual(st, b, x, lin, count)))
+        change, norm = _add_scatter_lean(
+            x, hy, hx, lu.solve(_inner_residual_lean(st, d, v, a, x, hy, hx)))
         if it and change <= tol * tol * norm:
             break
         if it + 1 < iterations:
-            _gs_outside(st, x, b, inside if it == 0 else frozen, True)
-            _gs_outside(st, x, b, inside if it == 0 else frozen, False)
+            _gs_lean(st, x, d, v, a, state, 0 if it == 0 else 1, True)
+            _gs_lean(st, x, d, v, a, state, 0 if it == 0 else 1, False)
     return x

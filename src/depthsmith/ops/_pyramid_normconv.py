@@ -134,7 +134,8 @@ def multiscale_normconv(depth, guide=None, *, valid=None, confidence=None,
     if sigma_color is not None:
         if guide is None:
             raise InputError("sigma_color needs a guide: pass guide=(H, W[, C]) image")
-        g = check_guide(guide, d.shape).levels
+        gd = check_guide(guide, d.shape)
+        g = gd.uint8 if gd.uint8 is not None else gd.levels  # no float copy of a uint8 guide
         isc2 = 1.0 / check_positive(sigma_color, "sigma_color") ** 2
     else:
         g = None
@@ -208,16 +209,21 @@ def _levels(dz, c, g, fit: _Fit):
     dzc, cc = dz[sl], c[sl]
     if isc2 > 0.0:
         ys, xs = np.nonzero(cc > 0)
-        acc, lo, hi = _scatter(dzc, cc, ys.astype(np.int64), xs.astype(np.int64), g[sl], ry,
-                               rx, 1.0 / (sy * sy), 1.0 / (sx * sx), isc2, order)
-    elif order == 1 and not clamp:
+        est, cert_c = _scatter_solve(dzc, cc, ys.astype(np.int64), xs.astype(np.int64), g[sl],
+                                     np.ascontiguousarray(coarse[sl]), fit)
+        out = coarse
+        out[sl] = est
+        out += off
+        cert = np.zeros(dz.shape, np.float32)
+        cert[sl] = cert_c
+        return out, cert
+    if order == 1 and not clamp:
         cert = np.zeros(dz.shape, np.float32)
         _fused_plane(dz, c, coarse, cert, _box(sl, dz.shape), ry, rx, 1.0 / (sy * sy),
                      1.0 / (sx * sx), ridge, tau, fit.sr, fit.espread, float(off))
         coarse += off
         return coarse, cert
-    else:
-        acc, lo, hi = _separable(dzc, cc, ry, rx, sy, sx, order, clamp, fit.binary)
+    acc, lo, hi = _separable(dzc, cc, ry, rx, sy, sx, order, clamp, fit.binary)
     est, cert_c = _solve(acc, lo, hi, np.ascontiguousarray(coarse[sl]), order, ridge, clamp,
                          tau)
     out = coarse
@@ -397,14 +403,48 @@ def _separable(dz, c, ry, rx, sy, sx, order, clamp, binary=False):
     return acc, lo, hi
 
 
+#: Output rows per band of :func:`_scatter_solve` (at least 8 window radii): the float64
+#: moments exist for one band at a time, not for the frame (issue #16).
+_BAND_ROWS = 128
+
+
+def _scatter_solve(d, c, ys, xs, g, coarse, fit: _Fit):
+    """:func:`_scatter` then :func:`_solve`, one band of output rows at a time.
+
+    Each band gathers the samples whose window reaches it (``ys`` is sorted, as
+    ``np.nonzero`` returns it) in the same order as a whole-frame scatter, so every pixel's
+    moments are summed in the same order: the result is the whole-frame one, while the nine
+    float64 moment planes (72 bytes per pixel) exist only for ``_BAND_ROWS`` rows.
+    """
+    h, w = d.shape
+    out = np.empty((h, w), np.float32)
+    cert = np.empty((h, w), np.float32)
+    band = max(_BAND_ROWS, 8 * fit.ry)
+    for y0 in range(0, h, band):
+        y1 = min(h, y0 + band)
+        k0 = int(np.searchsorted(ys, y0 - fit.ry, "left"))
+        k1 = int(np.searchsorted(ys, y1 + fit.ry, "left"))
+        acc, lo, hi = _scatter(d, c, ys[k0:k1], xs[k0:k1], g, fit.ry, fit.rx,
+                               1.0 / (fit.sy * fit.sy), 1.0 / (fit.sx * fit.sx), fit.isc2,
+                               fit.order, y0, y1)
+        out[y0:y1], cert[y0:y1] = _solve(acc, lo, hi, coarse[y0:y1], fit.order, fit.ridge,
+                                         fit.clamp, fit.tau)
+    return out, cert
+
+
 @nb.njit(cache=True, fastmath=True)
-def _scatter(d, c, ys, xs, g, ry, rx, isy2, isx2, isc2, order):
+def _scatter(d, c, ys, xs, g, ry, rx, isy2, isx2, isc2, order, y0, y1):
+    """The applicability-weighted moments of the samples (``ys``, ``xs``) on output rows
+    ``y0`` .. ``y1 - 1``: (nacc, y1 - y0, W) float64, and the samples' min / max per pixel.
+
+    The colour distance is float32 per channel from the guide's 8-bit levels (a uint8 guide
+    is read as is)."""
     h, w = d.shape
     nacc = 9 if order == 1 else 2
     nch = g.shape[2]
-    acc = np.zeros((nacc, h, w), np.float64)
-    lo = np.full((h, w), np.inf, np.float32)
-    hi = np.full((h, w), -np.inf, np.float32)
+    acc = np.zeros((nacc, y1 - y0, w), np.float64)
+    lo = np.full((y1 - y0, w), np.inf, np.float32)
+    hi = np.full((y1 - y0, w), -np.inf, np.float32)
     wy = _gauss_taps(ry, isy2).astype(np.float32)
     wx = _gauss_taps(rx, isx2).astype(np.float32)
     for k in range(ys.size):
@@ -412,16 +452,17 @@ def _scatter(d, c, ys, xs, g, ry, rx, isy2, isx2, isc2, order):
         x = xs[k]
         dv = d[y, x]
         ck = c[y, x]
-        for iy in range(max(0, ry - y), min(2 * ry + 1, h - y + ry)):
+        for iy in range(max(0, ry - y, y0 - y + ry), min(2 * ry + 1, h - y + ry, y1 - y + ry)):
             yy = y + iy - ry
             v = np.float32(ry - iy)  # sample row relative to the target pixel
+            yy -= y0  # the band's row
             for ix in range(max(0, rx - x), min(2 * rx + 1, w - x + rx)):
                 xx = x + ix - rx
                 wt = ck * wy[iy] * wx[ix]
                 if isc2 > 0.0:
                     s = np.float32(0.0)
                     for ch in range(nch):
-                        t = g[yy, xx, ch] - g[y, x, ch]
+                        t = np.float32(g[yy + y0, xx, ch]) - np.float32(g[y, x, ch])
                         s += t * t
                     wt *= math.exp(-0.5 * s * isc2)
                 acc[0, yy, xx] += wt

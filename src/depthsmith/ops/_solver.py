@@ -6,8 +6,14 @@ import numba as nb
 import numpy as np
 
 from .._numba import parallel_njit
-from .._validate import InputError, check_depth, check_guide, check_positive
-from ._bilateral import prepare_weights
+from .._validate import (
+    InputError,
+    check_confidence,
+    check_depth,
+    check_guide,
+    check_positive,
+    check_valid,
+)
 
 __all__ = ["fast_global_smoother", "fgs_normalized"]
 
@@ -48,17 +54,53 @@ def fast_global_smoother(depth, guide, *, lam: float = 30.0, sigma_color: float 
        smoothing based on weighted least squares", IEEE TIP 23(12), 2014.
     """
     d = check_depth(depth)
-    g = check_guide(guide, d.shape).levels
+    gd = check_guide(guide, d.shape)
     lam = check_positive(lam, "lam", allow_zero=True)
     sc = check_positive(sigma_color, "sigma_color")
     if int(iterations) != iterations or iterations < 1:
         raise InputError(f"iterations must be an integer >= 1, got {iterations!r}")
-    dz, w = prepare_weights(d, valid, confidence)
-    num, den = fgs_normalized(dz * w, w, g, lam, sc, int(iterations))
-    out = np.full(d.shape, np.nan, np.float32)
-    ok = den > min_weight
-    out[ok] = num[ok] / den[ok]
+    # lean buffers (issue #16): the (c d, c) pair is made in one pass into the array the
+    # sweeps work on in place, the edge weights are read from a uint8 guide as is (no float
+    # copy of the guide), and the ratio is one pass; the arithmetic is that of
+    # prepare_weights / fgs_normalized (bit-identical)
+    v = check_valid(valid, d, require_any=False)
+    conf = None if confidence is None else check_confidence(confidence, d.shape)
+    a = np.empty(d.shape + (2,), np.float32)
+    _pair(d, v, conf if conf is not None else np.ones((1, 1), np.float32), conf is not None, a)
+    del conf
+    g = gd.uint8 if gd.uint8 is not None else gd.levels
+    fgs_planes(a, None, lam, sc, int(iterations),
+               weights=_edge_weights(g, np.float32(1.0 / sc)))
+    out = np.empty(d.shape, np.float32)
+    _ratio(a, np.float32(min_weight), out)
     return out
+
+
+@nb.njit(cache=True)
+def _pair(d, v, conf, has_conf, a):
+    """``a[..., 0] = c d``, ``a[..., 1] = c`` with ``c = valid * confidence`` (float32,
+    the products of :func:`~depthsmith.ops._bilateral.prepare_weights`; invalid pixels are
+    never read)."""
+    h, w = d.shape
+    for y in range(h):
+        for x in range(w):
+            if v[y, x]:
+                c = np.float32(1.0) * conf[y, x] if has_conf else np.float32(1.0)
+                a[y, x, 0] = d[y, x] * c
+                a[y, x, 1] = c
+            else:
+                a[y, x, 0] = np.float32(0.0)
+                a[y, x, 1] = np.float32(0.0)
+
+
+@nb.njit(cache=True)
+def _ratio(a, min_weight, out):
+    """``out = a[..., 0] / a[..., 1]`` where ``a[..., 1] > min_weight``, NaN elsewhere."""
+    h, w = out.shape
+    for y in range(h):
+        for x in range(w):
+            den = a[y, x, 1]
+            out[y, x] = a[y, x, 0] / den if den > min_weight else np.float32(np.nan)
 
 
 def fgs_weights(guide, sigma_color):
@@ -103,14 +145,14 @@ def _edge_weights(g, inv_sc):
         for x in range(w - 1):
             s = np.float32(0.0)
             for c in range(nc):
-                t = g[y, x + 1, c] - g[y, x, c]
+                t = np.float32(g[y, x + 1, c]) - np.float32(g[y, x, c])
                 s += t * t
             wx[y, x] = np.exp(-np.sqrt(s) * inv_sc)
         if y < h - 1:
             for x in range(w):
                 s = np.float32(0.0)
                 for c in range(nc):
-                    t = g[y + 1, x, c] - g[y, x, c]
+                    t = np.float32(g[y + 1, x, c]) - np.float32(g[y, x, c])
                     s += t * t
                 wy[y, x] = np.exp(-np.sqrt(s) * inv_sc)
     return wx, wy
@@ -165,28 +207,28 @@ def _sweep_cols(a, wy, lam):
     h, w, nv = a.shape
     lam = np.float32(lam)
     one = np.float32(1.0)
-    cp = np.empty((h, w), np.float32)
     if h == 1:
         return
     band = 64
     for b in nb.prange((w + band - 1) // band):
         x0 = b * band
         x1 = min(w, x0 + band)
+        cp = np.empty((h, x1 - x0), np.float32)  # the band's scratch, not the frame's
         for x in range(x0, x1):
             b0 = one + lam * wy[0, x]
-            cp[0, x] = -lam * wy[0, x] / b0
+            cp[0, x - x0] = -lam * wy[0, x] / b0
             for c in range(nv):
                 a[0, x, c] = a[0, x, c] / b0
         for y in range(1, h):
             for x in range(x0, x1):
                 al = -lam * wy[y - 1, x]
                 cr = -lam * wy[y, x] if y < h - 1 else np.float32(0.0)
-                m = one - al - cr - al * cp[y - 1, x]
+                m = one - al - cr - al * cp[y - 1, x - x0]
                 im = one / m
-                cp[y, x] = cr * im
+                cp[y, x - x0] = cr * im
                 for c in range(nv):
                     a[y, x, c] = (a[y, x, c] - al * a[y - 1, x, c]) * im
         for y in range(h - 2, -1, -1):
             for x in range(x0, x1):
                 for c in range(nv):
-                    a[y, x, c] = a[y, x, c] - cp[y, x] * a[y + 1, x, c]
+                    a[y, x, c] = a[y, x, c] - cp[y, x - x0] * a[y + 1, x, c]
