@@ -51,6 +51,7 @@ CASES = [
     ("upsample", "jbu", True),
     ("upsample", "guided", True),
     ("upsample", "optimize", True),
+    ("upsample", "learned", True),
 ]
 
 

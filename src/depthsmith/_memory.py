@@ -44,19 +44,20 @@ TABLE: dict[tuple[str, str], tuple[float, float]] = {
     ("fill", "normconv"): (48, 192),  # lean buffers (#16): 2026-12-07, 1-24 MP, max
     ("fill", "colorization"): (73, 194),  # lean buffers (#16), same
     ("fill", "background"): (21, 186),  # lean buffers (#16), same
-    ("refine", "default"): (151, 222),
-    ("refine", "joint_bilateral"): (90, 205),
-    ("refine", "guided"): (130, 204),
-    ("refine", "weighted_median"): (33, 203),
+    ("refine", "default"): (242, 185),  # re-measured 2026-12-07 18:00 after the tuned auto
+    ("refine", "joint_bilateral"): (91, 190),  # same run
+    ("refine", "guided"): (206, 191),  # same run (float64 moments since 0.3.0)
+    ("refine", "weighted_median"): (37, 182),  # same run
     ("refine", "solver"): (26, 188),  # lean buffers (#16), same
     ("complete", "default"): (39, 221),
     ("complete", "guided"): (57, 213),  # lean buffers (#16), same (was 139 at 24 MP)
     ("complete", "interpolate"): (85, 176),
     ("complete", "morphological"): (23, 176),
     ("upsample", "default"): (9, 146),
-    ("upsample", "jbu"): (30, 207),
-    ("upsample", "guided"): (113, 198),
-    ("upsample", "optimize"): (48, 200),
+    ("upsample", "jbu"): (35, 187),  # same run
+    ("upsample", "guided"): (129, 188),  # same run
+    ("upsample", "optimize"): (66, 190),  # re-measured 2026-12-07 18:00, 1-9 MP
+    ("upsample", "learned"): (153, 182),  # same run (2-flip self-ensemble)
 }
 
 #: (command, method) -> bytes per pixel of the whole frame in a run with ``--tile``: the
