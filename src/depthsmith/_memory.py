@@ -44,10 +44,10 @@ TABLE: dict[tuple[str, str], tuple[float, float]] = {
     ("fill", "normconv"): (48, 192),  # lean buffers (#16): 2026-12-07, 1-24 MP, max
     ("fill", "colorization"): (73, 194),  # lean buffers (#16), same
     ("fill", "background"): (21, 186),  # lean buffers (#16), same
-    ("refine", "default"): (242, 185),  # re-measured 2026-12-07 18:00 after the tuned auto
-    ("refine", "joint_bilateral"): (91, 190),  # same run
-    ("refine", "guided"): (206, 191),  # same run (float64 moments since 0.3.0)
-    ("refine", "weighted_median"): (37, 182),  # same run
+    ("refine", "default"): (77, 250),  # 2026-12-07 17:45: weighted guided filter on strips
+    ("refine", "joint_bilateral"): (91, 190),  # 2026-12-07 17:35
+    ("refine", "guided"): (66, 233),  # same run (was 206: whole-frame float64 planes)
+    ("refine", "weighted_median"): (37, 182),  # 2026-12-07 17:35
     ("refine", "solver"): (26, 188),  # lean buffers (#16), same
     ("complete", "default"): (39, 221),
     ("complete", "guided"): (57, 213),  # lean buffers (#16), same (was 139 at 24 MP)
@@ -56,7 +56,7 @@ TABLE: dict[tuple[str, str], tuple[float, float]] = {
     ("upsample", "default"): (9, 146),
     ("upsample", "jbu"): (35, 187),  # same run
     ("upsample", "guided"): (129, 188),  # same run
-    ("upsample", "optimize"): (66, 190),  # re-measured 2026-12-07 18:00, 1-9 MP
+    ("upsample", "optimize"): (66, 190),  # re-measured 2026-12-07 17:35, 1-9 MP
     ("upsample", "learned"): (153, 182),  # same run (2-flip self-ensemble)
 }
 

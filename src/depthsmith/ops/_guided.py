@@ -103,8 +103,8 @@ def guided_core(p, g, c, radius, eps, min_weight=1e-6, precise=False):
         # centring and scaling); on large frames its planes are held for one strip only
         return clamp_to_window_range(_strip_core(p, g, c, radius, eps, min_weight), p,
                                      None, radius)
-    return clamp_to_window_range(_weighted_core(p, g, c, radius, eps, min_weight), p, c,
-                                 radius)
+    return clamp_to_window_range(_strip_core(p, g, c, radius, eps, min_weight,
+                                             weighted=True), p, c, radius)
 
 
 #: Output pixels per strip of the precise uniform-weight path (:func:`_strip_core`): about
@@ -114,23 +114,31 @@ def guided_core(p, g, c, radius, eps, min_weight=1e-6, precise=False):
 STRIP_PIXELS = 2 ** 19
 
 
-def _strip_core(p, g, c, radius, eps, min_weight):
-    """:func:`_uniform_core` strip by strip: strips of about :data:`STRIP_PIXELS` output
-    pixels (whole rows) read ``2 radius`` more rows on either side (one box filter reaches
-    ``radius``, the coefficients' box another ``radius``), so every output row sees exactly
-    what it sees on the whole frame; reflected borders stay at the frame's own top and
-    bottom."""
+def _strip_core(p, g, c, radius, eps, min_weight, weighted=False):
+    """:func:`_uniform_core` (or, with ``weighted``, :func:`_weighted_core`) strip by
+    strip: strips of about :data:`STRIP_PIXELS` output pixels (whole rows) read
+    ``2 radius`` more rows on either side (one box filter reaches ``radius``, the
+    coefficients' box another ``radius``), so every output row sees exactly what it sees on
+    the whole frame; reflected borders stay at the frame's own top and bottom. The planes
+    (14 moments, 5 coefficients per pixel) are then held for one strip, not the frame;
+    each strip is centred and scaled on its own, which changes the output by float
+    rounding only."""
     h, w = p.shape
     m = 2 * int(radius)
     rows = max(16, STRIP_PIXELS // max(w, 1))
+
+    def core(a, b):
+        if weighted:
+            return _weighted_core(p[a:b], g[a:b], c[a:b], radius, eps, min_weight)
+        return _uniform_core(p[a:b], g[a:b], radius, eps, min_weight)
+
     if h <= rows + 2 * m:
-        return _uniform_core(p, g, radius, eps, min_weight)
+        return core(0, h)
     out = np.empty(p.shape, np.float32)
     for y0 in range(0, h, rows):
         y1 = min(h, y0 + rows)
         a, b = max(0, y0 - m), min(h, y1 + m)
-        q = _uniform_core(p[a:b], g[a:b], radius, eps, min_weight)
-        out[y0:y1] = q[y0 - a:y1 - a]
+        out[y0:y1] = core(a, b)[y0 - a:y1 - a]
     return out
 
 
