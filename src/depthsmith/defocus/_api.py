@@ -75,7 +75,7 @@ def loglik_surface(patch, radii=None, sigmas=(0.1,), *, kernel: str = "disc",
     if radii.min() < R_GRID[0] - 1e-9 or radii.max() > R_GRID[-1] + 1e-9:
         raise InputError(f"radii must lie in [{R_GRID[0]}, {R_GRID[-1]}] px")
     idx = np.rint((radii - R_GRID[0]) / 0.05).astype(np.int64)
-    spec = spectrum(b, periodic=use_periodic("auto", kernel))
+    spec = spectrum(b, periodic=use_periodic("smooth", kernel))
     return np.stack([loglik_at(spec, idx, model=kernel, kappa=kappa, sigma=s, eta=eta,
                                prior=prior, rho=rho, noise=noise)
                      for s in (["energy"] if isinstance(sigmas, str) else np.ravel(sigmas))])

@@ -37,7 +37,7 @@ def iid_grid(patch, *, kernel: str = "disc", eta=None, kappa: float = 0.5) -> Bl
     b = as_gray(patch, "patch")
     kernel = check_kernel(kernel)
     eta = _noise(eta, b)
-    spec = spectrum(b, periodic=use_periodic("auto", kernel))
+    spec = spectrum(b, periodic=use_periodic("smooth", kernel))
     flat = is_flat(spec.energy, eta)
     if flat:
         flat_warning("patch")

@@ -36,10 +36,11 @@ import scipy.fft as sfft
 
 from .._numba import parallel_njit
 from ..ops import kernel_power
+from ..ops._dfd_spectra import kernel_power_finite, taper_lags, tukey_taper
 
 __all__ = ["R_GRID", "ar1_factor", "noise_factor", "prior_grid", "Spectrum", "spectrum",
            "power_table", "loglik_at", "loglik_batch", "estimate_noise", "signal_mean",
-           "sigma2_of", "use_periodic"]
+           "sigma2_of", "use_periodic", "axis_keep"]
 
 #: Radii (px) of the cached kernel spectra: 0.5 to 8 in steps of 0.05.
 R_GRID = np.round(np.arange(0.5, 8.0 + 1e-9, 0.05), 4)
@@ -85,16 +86,22 @@ def noise_factor(n: int, kind: str = "power") -> np.ndarray:
 
 @functools.lru_cache(maxsize=64)
 def prior_grid(shape: tuple, prior: str = "ar1", rho: tuple = (0.3, 0.6),
-               noise: str = "power"):
+               noise: str = "power", taper: float = 0.0):
     """(g, h, weight) flattened on the ``rfft2`` half-plane of a gradient array of ``shape``
-    (rows across the gradient, columns along it). ``rho`` = (rho_along, rho_across)."""
+    (rows across the gradient, columns along it). ``rho`` = (rho_along, rho_across).
+    ``taper`` > 0 (Tukey, :func:`depthsmith.ops._dfd_spectra.tukey_taper`): ``h`` is the
+    tapered periodogram's exact mean, ``2 - 2 rho_W(1) cos w``."""
     m, n = shape
     nh = n // 2 + 1
     if prior == "iid":
         g = np.ones((m, nh))
     else:
         g = np.outer(ar1_factor(rho[1], m), ar1_factor(rho[0], n)[:nh])
-    h = np.broadcast_to(noise_factor(n, noise)[:nh], (m, nh))
+    if taper > 0 and noise == "power":
+        w1 = 2 * np.pi * np.arange(nh) / n
+        h = np.broadcast_to(2.0 - 2.0 * taper_lags(n, float(taper))[n] * np.cos(w1), (m, nh))
+    else:
+        h = np.broadcast_to(noise_factor(n, noise)[:nh], (m, nh))
     w = np.full((m, nh), 2.0)
     w[:, 0] = 1.0
     if n % 2 == 0:
@@ -106,11 +113,40 @@ def prior_grid(shape: tuple, prior: str = "ar1", rho: tuple = (0.3, 0.6),
 
 
 @functools.lru_cache(maxsize=64)
-def power_table(model: str, kappa: float, shape: tuple) -> np.ndarray:
+def axis_keep(shape: tuple, cross: int = 0) -> np.ndarray:
+    """1 / 0 per frequency of the ``rfft2`` half-plane of ``shape``: 0 within ``cross`` - 1
+    bins of either frequency axis (``cross = 0``: every frequency kept).
+
+    The discontinuities of a window's borders leak into the periodogram as a cross of power
+    decaying like ``1 / f^2`` along the two frequency axes, which the stationary model reads as
+    high-frequency content (a blurred window looks sharp). Leaving those frequencies out of
+    ``log L`` keeps the model exact on the others (still Exponential and independent)."""
+    m, n = shape
+    nh = n // 2 + 1
+    keep = np.ones((m, nh))
+    if cross > 0:
+        k = np.arange(m)
+        keep[np.minimum(k, m - k) < cross, :] = 0.0
+        keep[:, :cross] = 0.0
+    out = keep.ravel()
+    out.setflags(write=False)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def power_table(model: str, kappa: float, shape: tuple, finite: bool = False,
+                taper: float = 0.0) -> np.ndarray:
     """``|K|^2`` of ``model`` at every radius of :data:`R_GRID` on the ``rfft2`` grid of
-    ``shape``, flattened: float32 (len(R_GRID), F), read-only, cached per (model, kappa, shape).
+    ``shape``, flattened: float32 (len(R_GRID), F), read-only, cached per (model, kappa, shape,
+    finite). ``finite``: the exact expected periodogram of blurred white noise in a window of
+    ``shape`` (:func:`depthsmith.ops._dfd_spectra.kernel_power_finite`, Fejer-smoothed), seen
+    through a Tukey ``taper`` when ``taper`` > 0 (implies ``finite``).
     """
-    t = kernel_power(model, R_GRID, shape, kappa=kappa).reshape(R_GRID.size, -1)
+    if finite or taper > 0:
+        t = kernel_power_finite(model, R_GRID, shape, kappa=kappa, taper=float(taper))
+    else:
+        t = kernel_power(model, R_GRID, shape, kappa=kappa)
+    t = t.reshape(R_GRID.size, -1)
     t.setflags(write=False)
     return t
 
@@ -130,39 +166,81 @@ def _odd(a: np.ndarray) -> np.ndarray:
     return a[: a.shape[0] - (1 - a.shape[0] % 2), : a.shape[1] - (1 - a.shape[1] % 2)]
 
 
-def _periodic_rfft2(u: np.ndarray) -> np.ndarray:
+@functools.lru_cache(maxsize=64)
+def _smooth_factors(m: int, n: int):
+    """Per-shape constants of :func:`_periodic_rfft2`: the border factors of the boundary
+    image's DFT and the inverse of the discrete Laplacian's symbol (0 at the origin)."""
+    nh = n // 2 + 1
+    ek = 1.0 - np.exp(2j * np.pi * np.arange(m) / m)
+    el = 1.0 - np.exp(2j * np.pi * np.arange(nh) / n)
+    den = (2 * np.cos(2 * np.pi * np.arange(m) / m)[:, None]
+           + 2 * np.cos(2 * np.pi * np.arange(nh) / n)[None, :] - 4)
+    den[0, 0] = 1.0
+    inv = 1.0 / den
+    inv[0, 0] = 0.0
+    for a in (ek, el, inv):
+        a.setflags(write=False)
+    return ek, el, inv
+
+
+def _periodic_rfft2(u: np.ndarray, workers=None) -> np.ndarray:
     """``rfft2`` of the periodic component of ``u`` (Moisan's periodic + smooth decomposition):
     removes the cross-shaped leakage of the array's boundary discontinuities, which otherwise
-    looks like high-frequency content and makes a strongly blurred region look sharp."""
+    looks like high-frequency content and makes a strongly blurred region look sharp.
+
+    The boundary image (the jumps across the periodic borders) lives on the four border lines,
+    so its DFT is two 1-D DFTs times border factors; the smooth component's DFT is that divided
+    by the discrete Laplacian's symbol.
+
+    References
+    ----------
+    .. [1] L. Moisan, "Periodic plus smooth image decomposition", JMIV 39(2), 2011.
+    """
     m, n = u.shape[-2:]
-    v = np.zeros_like(u)
-    v[..., 0, :] += u[..., -1, :] - u[..., 0, :]
-    v[..., -1, :] += u[..., 0, :] - u[..., -1, :]
-    v[..., :, 0] += u[..., :, -1] - u[..., :, 0]
-    v[..., :, -1] += u[..., :, 0] - u[..., :, -1]
-    q = np.cos(2 * np.pi * np.arange(m) / m)[:, None]
-    r = np.cos(2 * np.pi * np.arange(n // 2 + 1) / n)[None, :]
-    den = 2 * q + 2 * r - 4
-    den[0, 0] = 1.0
-    smooth = sfft.rfft2(v, workers=-1) / den
-    smooth[..., 0, 0] = 0.0
-    return sfft.rfft2(u, workers=-1) - smooth
+    ek, el, inv = _smooth_factors(m, n)
+    top = sfft.rfft(u[..., -1, :] - u[..., 0, :], axis=-1)  # row jumps, along the columns
+    left = sfft.fft(u[..., :, -1] - u[..., :, 0], axis=-1)  # column jumps, along the rows
+    f = sfft.rfft2(u, workers=workers)
+    lead = f.shape[:-2]
+    f3 = f.reshape((-1,) + f.shape[-2:])
+    _subtract_smooth(f3, np.ascontiguousarray(top.reshape(-1, top.shape[-1]), f.dtype),
+                     np.ascontiguousarray(left.reshape(-1, m), f.dtype), ek.astype(f.dtype),
+                     el.astype(f.dtype), inv)
+    return f3.reshape(lead + f.shape[-2:])
+
+
+@nb.njit(cache=True)
+def _subtract_smooth(f, top, left, ek, el, inv):  # pragma: no cover (numba)
+    """``f -= (top ek + left el) / Laplacian`` in place: the smooth component's DFT, fused."""
+    for b in range(f.shape[0]):
+        for k in range(f.shape[1]):
+            lk = left[b, k]
+            ekk = ek[k]
+            for j in range(f.shape[2]):
+                f[b, k, j] -= (top[b, j] * ekk + lk * el[j]) * inv[k, j]
 
 
 def use_periodic(periodic, kernel: str) -> bool:
-    """``periodic="auto"``: on for every kernel but the disc (measured: DFD-PATCH gaussian /
-    square_gaussian 23 % -> 78-80 % within 0.5 px at p = 101; disc 78 % -> 70 % at p = 51)."""
-    return kernel != "disc" if periodic == "auto" else bool(periodic)
+    """``periodic="auto"``: on for every kernel (measured on held-out images, with the
+    energy of the periodic component matched at sigma scale 1: disc patches within 0.5 px
+    68 -> 90 % at p = 51, 93 -> 99.6 % at p = 101; earlier, DFD-PATCH gaussian /
+    square_gaussian 23 % -> 78-80 % at p = 101)."""
+    if periodic == "smooth":  # the previous rule, kept for the peers: not for the disc
+        return kernel != "disc"
+    return True if periodic == "auto" else bool(periodic)
 
 
 def spectrum(b: np.ndarray, mask: np.ndarray | None = None, *,
-             periodic: bool = False) -> Spectrum:
+             periodic: bool = False, taper: float = 0.0) -> Spectrum:
     """Gradient periodograms of the gray region ``b`` (float, [0, 1]).
 
     ``mask`` (same shape, bool) marks the region's pixels: a gradient whose pixel pair leaves
     the region is set to zero (never the intensities outside it), and the periodogram is
     normalised by the number of gradients kept instead of the array size. ``periodic``: take
-    the DFT of each gradient array's periodic component (:func:`_periodic_rfft2`).
+    the DFT of each gradient array's periodic component (:func:`_periodic_rfft2`); ``energy``
+    is then that component's mean square (Parseval), which the periodogram holds. ``taper``
+    > 0: multiply each gradient array by a separable Tukey taper of mean square 1 before the
+    DFT (not with ``mask``); the likelihood must then use the same ``taper``.
     """
     b = np.asarray(b, np.float64)
     gx = b[:, 1:] - b[:, :-1]
@@ -176,12 +254,25 @@ def spectrum(b: np.ndarray, mask: np.ndarray | None = None, *,
     gx, gy = _odd(gx), _odd(gy)
     if mask is None:
         nx, ny = gx.size, gy.size
+        if taper > 0:
+            gx = gx * np.outer(tukey_taper(gx.shape[0], taper), tukey_taper(gx.shape[1], taper))
+            gy = gy * np.outer(tukey_taper(gy.shape[0], taper), tukey_taper(gy.shape[1], taper))
     fft = _periodic_rfft2 if periodic else sfft.rfft2
-    px = fft(gx)
-    px = (px.real ** 2 + px.imag ** 2).ravel() / nx
-    py = fft(gy)
-    py = (py.real ** 2 + py.imag ** 2).ravel() / ny
-    energy = float((np.sum(gx * gx) + np.sum(gy * gy)) / (nx + ny))
+    if gx.shape == gy.shape:  # one batched transform for both directions
+        f = fft(np.stack([gx, gy]))
+        f = f.real ** 2 + f.imag ** 2
+        px, py = f[0].ravel() / nx, f[1].ravel() / ny
+    else:
+        px = fft(gx)
+        px = (px.real ** 2 + px.imag ** 2).ravel() / nx
+        py = fft(gy)
+        py = (py.real ** 2 + py.imag ** 2).ravel() / ny
+    if periodic:  # the energy of what was transformed (Parseval), not of the raw gradients
+        _g, _h, wx = prior_grid(gx.shape, "iid")
+        _g, _h, wy = prior_grid(gy.shape, "iid")
+        energy = float((wx @ px * nx / gx.size + wy @ py * ny / gy.size) / (nx + ny))
+    else:
+        energy = float((np.sum(gx * gx) + np.sum(gy * gy)) / (nx + ny))
     if gx.shape == gy.shape:
         blocks = [(gx.shape, px + py, 2)]
     else:
@@ -239,17 +330,18 @@ def _ones(shape: tuple) -> np.ndarray:
 
 @functools.lru_cache(maxsize=128)
 def signal_mean(model: str, kappa: float, shape: tuple, prior: str = "ar1",
-                rho: tuple = (0.3, 0.6)) -> np.ndarray:
+                rho: tuple = (0.3, 0.6), finite: bool = False,
+                taper: float = 0.0) -> np.ndarray:
     """Mean over the DFT grid of ``|K|^2 g`` at every radius of :data:`R_GRID`: the gradient
     power a latent of unit ``sigma`` gives after the blur (read-only, cached)."""
     g, _h, w = prior_grid(shape, prior, tuple(rho))
-    out = power_table(model, kappa, shape).astype(np.float64) @ (w * g) / w.sum()
+    out = power_table(model, kappa, shape, finite, taper).astype(np.float64) @ (w * g) / w.sum()
     out.setflags(write=False)
     return out
 
 
 def sigma2_of(spec: Spectrum, eta: float, sigma, *, model: str, kappa: float, prior: str,
-              rho, scale: float = 2.0) -> np.ndarray:
+              rho, scale: float = 2.0, finite: bool = False, taper: float = 0.0) -> np.ndarray:
     """sigma^2 at every radius of :data:`R_GRID`: ``sigma**2`` for a number; for
     ``"energy"``, ``scale`` x the value that matches the region's gradient energy above the
     noise, ``(E - 2 eta^2) / mean(|K_r|^2 g)`` (energy-matched, per radius)."""
@@ -258,7 +350,8 @@ def sigma2_of(spec: Spectrum, eta: float, sigma, *, model: str, kappa: float, pr
     num = den = 0.0
     for shape, _s, ndir in spec.blocks:
         _g, _h, w = prior_grid(shape, prior, tuple(rho))
-        num = num + ndir * float(w.sum()) * signal_mean(model, kappa, shape, prior, tuple(rho))
+        num = num + ndir * float(w.sum()) * signal_mean(model, kappa, shape, prior, tuple(rho),
+                                                        finite, taper)
         den += ndir * float(w.sum())
     excess = max(spec.energy - 2.0 * float(eta) ** 2, 1e-6 * spec.energy, 1e-14)
     return scale * excess / np.maximum(num / den, 1e-30)
@@ -266,18 +359,24 @@ def sigma2_of(spec: Spectrum, eta: float, sigma, *, model: str, kappa: float, pr
 
 def loglik_at(spec: Spectrum, idx: np.ndarray, *, model: str, kappa: float, sigma,
               eta: float, prior: str = "ar1", rho=(0.3, 0.6), noise: str = "power",
-              sigma_scale: float = 2.0):
+              sigma_scale: float = 2.0, finite: bool = False, cross: int = 0,
+              taper: float = 0.0):
     """``log L`` at the radii ``R_GRID[idx]`` (float64 array like ``idx``); ``sigma`` a number
-    or ``"energy"`` (see :func:`sigma2_of`)."""
+    or ``"energy"`` (see :func:`sigma2_of`); ``finite``: exact finite-window kernel spectra
+    (:func:`power_table`); ``cross``: leave the border-leakage cross out (:func:`axis_keep`;
+    those frequencies then add a constant)."""
     idx = np.ascontiguousarray(idx, np.int64)
     total = np.zeros(idx.size)
     out = np.empty(idx.size)
     e2 = max(float(eta), 1e-6) ** 2
     s2 = sigma2_of(spec, eta, sigma, model=model, kappa=kappa, prior=prior, rho=rho,
-                   scale=sigma_scale)[idx]
+                   scale=sigma_scale, finite=finite, taper=taper)[idx]
     for shape, S, ndir in spec.blocks:
-        g, h, w = prior_grid(shape, prior, tuple(rho), noise)
-        _ll_kernel(w * S, g, e2 * h, power_table(model, kappa, shape), idx, s2, float(ndir),
+        g, h, w = prior_grid(shape, prior, tuple(rho), noise, float(taper))
+        keep = axis_keep(shape, int(cross))
+        _ll_kernel(w * keep * S, g * keep, e2 * h, power_table(model, kappa, shape, finite, taper),
+                   idx, s2,
+                   float(ndir),
                    _ones(shape), out)
         total += out
     return total
@@ -294,24 +393,26 @@ def _ll_batch_kernel(S2, g, s2, e2, h, table, idx, ndir, ones, out):  # pragma: 
 
 def loglik_batch(S: np.ndarray, eta: np.ndarray, shape: tuple, idx: np.ndarray, *, model: str,
                  kappa: float, sigma, energy=None, ndir: int = 2, prior: str = "ar1",
-                 rho=(0.3, 0.6), noise: str = "power", sigma_scale: float = 2.0) -> np.ndarray:
+                 rho=(0.3, 0.6), noise: str = "power", sigma_scale: float = 2.0,
+                 finite: bool = False, cross: int = 0, taper: float = 0.0) -> np.ndarray:
     """``log L`` of many same-shape square regions at once: ``S`` (P, F) summed periodograms,
     ``eta`` (P,) noise levels, ``energy`` (P,) mean squared gradients (for
     ``sigma="energy"``); returns (P, len(idx))."""
-    g, h, w = prior_grid(shape, prior, tuple(rho), noise)
+    g, h, w = prior_grid(shape, prior, tuple(rho), noise, float(taper))
+    keep = axis_keep(shape, int(cross))
     eta = np.asarray(eta, np.float64)
     e2 = np.maximum(eta, 1e-6) ** 2
     idx = np.asarray(idx, np.int64)
     if sigma == "energy":
         excess = np.maximum(np.asarray(energy, np.float64) - 2.0 * eta ** 2,
                             np.maximum(1e-6 * np.asarray(energy, np.float64), 1e-14))
-        m = signal_mean(model, kappa, shape, prior, tuple(rho))[idx]
+        m = signal_mean(model, kappa, shape, prior, tuple(rho), finite, taper)[idx]
         s2 = sigma_scale * excess[:, None] / np.maximum(m, 1e-30)[None, :]
     else:
         s2 = np.full((S.shape[0], idx.size), float(sigma) ** 2)
     out = np.empty((S.shape[0], len(idx)))
-    _ll_batch_kernel(np.ascontiguousarray(S * w, np.float64), g, s2, e2,
-                     np.ascontiguousarray(h), power_table(model, kappa, shape),
+    _ll_batch_kernel(np.ascontiguousarray(S * (w * keep), np.float64), g * keep, s2, e2,
+                     np.ascontiguousarray(h), power_table(model, kappa, shape, finite, taper),
                      np.ascontiguousarray(idx, np.int64), float(ndir), _ones(shape), out)
     return out
 

@@ -20,4 +20,4 @@ def report(patch, *, kernel: str = "disc", kappa: float = 0.5) -> BlurEstimate:
        IEEE TIP 22(12), 2013.
     """
     return ml(patch, kernel=kernel, prior="iid", sigma=0.2, eta=0.001, kappa=kappa,
-              noise="modulus")
+              noise="modulus", periodic="smooth")

@@ -51,7 +51,8 @@ def segment_labels(b: np.ndarray, labels="slic", *, size: int = 40) -> np.ndarra
 
 def segments(image, *, kernel: str = "disc", labels="slic", sigma="energy", eta=None,
              prior: str = "iid", rho=(0.3, 0.6), kappa: float = 0.5, size: int = 40,
-             min_pixels: int = 300, smooth: float = 0.0) -> BlurMap:
+             min_pixels: int = 300, smooth: float = 0.0, sigma_scale: float = 2.0,
+             periodic="smooth") -> BlurMap:
     """Blur map with one ML estimate per segment (the report's idea, section 8).
 
     Each segment's gradients are taken inside its bounding box (at most 301 px, centred on it)
@@ -64,6 +65,9 @@ def segments(image, *, kernel: str = "disc", labels="slic", sigma="energy", eta=
     ----------
     labels : "slic", "felzenszwalb" or (H, W) int array
     others : as :func:`depthsmith.defocus.ml`; ``eta`` is estimated once for the image.
+        ``sigma_scale = 2`` on the raw gradients' energy and no periodic component for the
+        disc (``periodic="smooth"``): the patch default before 0.4 (the segment maps were
+        not re-measured with the new patch default).
 
     References
     ----------
@@ -82,7 +86,7 @@ def segments(image, *, kernel: str = "disc", labels="slic", sigma="energy", eta=
 
     def estimate(canvas, mask):
         est = ml(canvas, kernel=kernel, prior=prior, sigma=sigma, eta=eta, rho=rho, kappa=kappa,
-                 mask=mask)
+                 mask=mask, sigma_scale=sigma_scale, periodic=periodic)
         return est.r, est.confidence
 
     return per_segment(b, lab, estimate, min_pixels=min_pixels, smooth=smooth)
