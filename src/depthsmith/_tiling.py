@@ -189,7 +189,8 @@ def _up_optimize(params, factor):
 
 
 _FILL_GLOBAL = {
-    "auto": Global("it runs 'guided', a geodesic propagation whose seeds can lie anywhere"),
+    "auto": Global("it runs 'planes', a geodesic propagation whose seeds can lie anywhere"),
+    "planes": Global("geodesic propagation: a hole pixel's seed can lie anywhere"),
     "guided": Global("geodesic propagation: a hole pixel's seed can lie anywhere"),
     "normconv": Global("its certainty pyramid grows until no hole is left"),
     "colorization": Global("one sparse linear system over every hole pixel"),

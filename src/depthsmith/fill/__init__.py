@@ -10,5 +10,7 @@ from ._background import background
 from ._colorization import colorization
 from ._guided import guided
 from ._normconv import normconv
+from ._planes import planes
 
-__all__ = ["fill_holes", "METHODS", "auto", "guided", "normconv", "colorization", "background"]
+__all__ = ["fill_holes", "METHODS", "auto", "planes", "guided", "normconv", "colorization",
+           "background"]

@@ -13,26 +13,29 @@ from ._colorization import colorization
 from ._common import prepare
 from ._guided import guided
 from ._normconv import normconv
+from ._planes import planes
 
 __all__ = ["fill_holes", "auto", "METHODS"]
 
 
 def auto(depth, guide=None, *, valid=None, occlusion: bool = False, disparity: bool = False,
          **params):
-    """The default fill: :func:`~depthsmith.fill.guided` (``prefer="far"`` for occlusions).
+    """The default fill: :func:`~depthsmith.fill.planes` (``prefer="far"`` for occlusions).
 
-    Rule (measured on FILL-OCC and FILL-HOLES, see ``docs/bench_fill.md``): color-guided
-    geodesic propagation with slope extrapolation and two-surface blending is the most
-    accurate method on both stereo occlusions and sensor dropouts, and the fastest of the
-    guided ones, so ``auto`` always uses it. When the caller says the holes are stereo
-    occlusions (``occlusion=True``), the hidden surface is the background and the fill
-    prefers the far side (``disparity=True`` says the values are disparities, larger =
-    nearer). Without ``occlusion=True`` no side is preferred. Without a guide the same
-    propagation runs on plain (chamfer) distances with slope extrapolation and no
-    two-surface blending (still better than nearest-pixel fill on both RMSE and bad-1).
-    Extra ``params`` go to :func:`~depthsmith.fill.guided`.
+    Rule (measured on FILL-OCC, FILL-HOLES and FILL-HOLES-RGBDD, see ``docs/bench_fill.md``):
+    colour-guided geodesic propagation of local planes, smoothed surface by surface, is the
+    most accurate method on stereo occlusions, on sensor dropouts in stereo disparities and
+    on dropouts in real time-of-flight depth, and faster than every smooth interpolator, so
+    ``auto`` always uses it. What changes with the input is decided by :func:`planes`
+    itself from the data: the discontinuities inside the holes are softened only as much as
+    the input's own edges are soft (one-pixel steps in stereo disparities: none). When the
+    caller says the holes are stereo occlusions (``occlusion=True``), the hidden surface is
+    the background and the fill prefers the far side (``disparity=True`` says the values
+    are disparities, larger = nearer). Without ``occlusion=True`` no side is preferred.
+    Without a guide the same propagation runs on plain (chamfer) distances, without
+    two-surface blending. Extra ``params`` go to :func:`~depthsmith.fill.planes`.
     """
-    return guided(depth, guide, valid=valid, occlusion=occlusion, disparity=disparity,
+    return planes(depth, guide, valid=valid, occlusion=occlusion, disparity=disparity,
                   **params)
 
 
@@ -40,6 +43,7 @@ def auto(depth, guide=None, *, valid=None, occlusion: bool = False, disparity: b
 #: **params)``.
 METHODS = {
     "auto": auto,
+    "planes": planes,
     "guided": guided,
     "normconv": normconv,
     "colorization": colorization,
@@ -63,8 +67,8 @@ def fill_holes(depth, guide=None, *, valid=None, method: str = "auto", occlusion
     valid : (H, W) bool, optional
         True where ``depth`` is trusted; default finite & > 0. At least one pixel.
     method : str
-        One of :data:`METHODS`: ``"auto"`` (default, see :func:`auto`), ``"guided"``,
-        ``"normconv"``, ``"colorization"``, ``"background"``.
+        One of :data:`METHODS`: ``"auto"`` (default, see :func:`auto`), ``"planes"``,
+        ``"guided"``, ``"normconv"``, ``"colorization"``, ``"background"``.
     occlusion : bool
         The holes are stereo occlusions (fill from the background side). Methods that
         cannot honour it (``normconv``, ``colorization``) raise an :class:`InputError`.
@@ -82,7 +86,7 @@ def fill_holes(depth, guide=None, *, valid=None, method: str = "auto", occlusion
         ``DEPTHSMITH_NUM_THREADS``, else all cores); the result does not depend on it.
     **params
         The method's own parameters (e.g. ``prefer="near"`` or ``color_weight`` for
-        ``guided``); an unknown one is an :class:`InputError`.
+        ``planes`` and ``guided``); an unknown one is an :class:`InputError`.
 
     Returns
     -------
