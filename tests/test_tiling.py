@@ -236,8 +236,9 @@ def test_fgs_reach_bounds_the_truncation(lam, iterations):
 
 def test_memory_estimate_reflects_the_tile():
     px = 24_000_000
+    # (0.4x before the untiled refine got lean buffers: 242 -> 77 B/px; tiles still halve it)
     assert _memory.estimate("refine", "auto", px, tile=512) < \
-        0.4 * _memory.estimate("refine", "auto", px)
+        0.5 * _memory.estimate("refine", "auto", px)
     # a global method ignores the tile, and so does its estimate
     assert _memory.estimate("fill", "auto", px, tile=512) == _memory.estimate("fill", "auto", px)
     # never above the untiled estimate

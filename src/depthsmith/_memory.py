@@ -40,7 +40,7 @@ TABLE: dict[tuple[str, str], tuple[float, float]] = {
     ("info", "default"): (13, 132),
     ("eval", "default"): (132, 159),
     ("colorize", "default"): (71, 158),
-    ("fill", "default"): (34, 189),  # re-measured 2026-12-07 after the compact guided fill
+    ("fill", "default"): (34, 210),  # 2026-12-07 18:00, planes (fit 32 B/px at 1-9 MP)
     ("fill", "normconv"): (48, 192),  # lean buffers (#16): 2026-12-07, 1-24 MP, max
     ("fill", "colorization"): (73, 194),  # lean buffers (#16), same
     ("fill", "background"): (21, 186),  # lean buffers (#16), same
@@ -78,7 +78,8 @@ TILED: dict[tuple[str, str], float] = {
 TILE_MARGIN = 192
 
 #: methods that cost what the measured default costs (cheaper ones share its row)
-_ALIASES = {("fill", "auto"): "default", ("refine", "auto"): "default",
+_ALIASES = {("fill", "auto"): "default", ("fill", "planes"): "default",
+            ("fill", "guided"): "default", ("refine", "auto"): "default",
             ("complete", "auto"): "default", ("complete", "normconv"): "default",
             ("upsample", "auto"): "default", ("upsample", "bicubic"): "default",
             ("upsample", "nearest"): "default"}
