@@ -6,6 +6,7 @@ import numpy as np
 
 from .._validate import InputError, check_depth, check_guide, check_valid
 from ..learn._sr_infer import guide_input, pad_to
+from ._bounds import clip_to_samples
 
 __all__ = ["learned", "predict", "normalise", "prepare", "MODEL", "MULTIPLE"]
 
@@ -129,10 +130,6 @@ def predict(depth, valid, guide, model: str = MODEL):
                          f"size: got {[np.shape(o) for o in outs]}")
     out = np.nan_to_num(outs[0][0, 0, :h, :w].astype(np.float64), nan=0.5, posinf=1.0,
                         neginf=0.0) * scale + off
-    s = depth[valid]
-    lo, hi = float(s.min()), float(s.max())
-    pad = 0.05 * (hi - lo)
-    lo2 = lo - pad if lo <= 0 else max(lo - pad, 0.5 * lo)
-    out = np.clip(out, lo2, hi + pad).astype(np.float32)
+    out = clip_to_samples(out, depth[valid])
     conf = np.clip(np.nan_to_num(outs[1][0, 0, :h, :w]), 0, 1).astype(np.float32)
     return out, conf

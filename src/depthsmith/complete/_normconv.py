@@ -7,6 +7,7 @@ import numpy as np
 from .._validate import InputError, check_depth, check_valid
 from ..ops import multiscale_normconv, put_samples
 from ..ops._scanline_gaps import blend_gaps
+from ._bounds import clip_to_samples
 
 #: ``gap_fill`` choices of :func:`normconv`.
 GAP_FILLS = ("pyramid", "delaunay")
@@ -75,7 +76,9 @@ def normconv(depth, guide=None, *, valid=None, sigma_space=(1.2, 2.5), order: in
 
     Returns
     -------
-    (H, W) float32 ndarray, dense (no NaN).
+    (H, W) float32 ndarray, dense (no NaN), within the samples' range widened by 5 % of it
+    (and at least half the smallest sample when all are positive:
+    :func:`~depthsmith.complete._bounds.clip_to_samples`).
 
     References
     ----------
@@ -99,6 +102,9 @@ def normconv(depth, guide=None, *, valid=None, sigma_space=(1.2, 2.5), order: in
     if gap_fill == "delaunay":
         out = np.ascontiguousarray(out, np.float32)
         blend_gaps(out, cert, tau, d, v)
+    # planes extrapolated from noisy samples can run past every sample (to zero or below
+    # from positive depth): bounded by the samples' widened range
+    out = clip_to_samples(out, d[v])
     if keep_samples:
         put_samples(out, d, v)
     return out
