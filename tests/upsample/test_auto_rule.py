@@ -133,3 +133,17 @@ def test_ensemble_argument(rng):
         with pytest.raises(InputError, match="ensemble must be 1, 2 or 4"):
             sr_upsample(lr, np.ones(lr.shape, bool), rgb.astype(np.float32), (64, 80),
                         ensemble=bad)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 0.1, 7.0, 1e3])
+def test_mixed_fraction_resolves_exact_ties_the_same_in_any_units(scale):
+    # quantised depth has exact ties with the thresholds: here every step's middle pixel
+    # sits at exactly MIX_MARGIN (0.2) of its jump; float32 rounding of the same map in
+    # other units used to move it across (0.0 in these units, 0.25 at x 0.001 or x 0.1),
+    # flipping auto between optimize and learned on a Middlebury-30 crop (#13)
+    row = np.array([10, 10, 11, 15, 15, 15, 15, 10, 10, 10], np.float32)
+    m = np.tile(row, (30, 3))
+    ref, n = mixed_step_fraction(m)
+    assert n >= 20
+    got, n2 = mixed_step_fraction((m * np.float32(scale)).astype(np.float32))
+    assert (got, n2) == (ref, n)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ops._ties import TIE_MARGIN
+
 __all__ = ["STEP_FRACTION", "FLAT_FRACTION", "MIX_MARGIN", "MIN_STEPS",
            "mixed_step_fraction"]
 
@@ -81,12 +83,17 @@ def mixed_step_fraction(depth: np.ndarray, valid: np.ndarray | None = None) -> t
             ok &= va[:, i:n - 4 + i]
         jump = x[3] - x[1]
         size = np.abs(jump)
-        sel = ok & (size > STEP_FRACTION * span) & (
-            np.abs(x[1] - x[0]) + np.abs(x[4] - x[3]) < FLAT_FRACTION * size)
+        # every threshold is widened by TIE_MARGIN (relative) so that the exact ties of
+        # quantised depth (integer PNG levels, millimetres) go the same way in any units
+        # (a crop of Middlebury-30 flipped between learned and optimize at x 1e-3, #13)
+        wide = 1.0 + TIE_MARGIN
+        sel = ok & (size > STEP_FRACTION * span * wide) & (
+            (np.abs(x[1] - x[0]) + np.abs(x[4] - x[3])) * wide < FLAT_FRACTION * size)
         if not sel.any():
             continue
         t = (x[2] - x[1])[sel] / jump[sel]
-        mixed += int(np.count_nonzero((t > MIX_MARGIN) & (t < 1.0 - MIX_MARGIN)))
+        m = MIX_MARGIN * wide
+        mixed += int(np.count_nonzero((t > m) & (1.0 - t > m)))
         steps += int(t.size)
     if steps < MIN_STEPS:
         return float("nan"), steps
