@@ -88,30 +88,59 @@ def _slope_at(d, valid, s, k, w, radius, max_slope, gx, gy, have):
 
 
 @njit(cache=True)
-def _seed_value(d, valid, a, x, y, w, ix, slope, radius, max_slope, gx, gy, have):
-    """Seed ``a``'s depth extrapolated to pixel (x, y) along its cached local slope."""
-    ay = a // w
-    ax = a - ay * w
-    v = d[ay, ax]
-    if slope > 0:
-        ka = ix[a]
-        _slope_at(d, valid, a, ka, w, radius, max_slope, gx, gy, have)
-        v += slope * (gx[ka] * (x - ax) + gy[ka] * (y - ay))
-    return v
-
-
-@njit(cache=True)
-def _compose(d, valid, pix, ix, tgt, s1, c1, s2, c2, slope, blend, radius, max_slope):
-    """Fill each hole pixel from its seed(s): value + slope * (local slope . offset).
-
-    ``d`` is the depth with 0 at holes (read only); returns the values of the target
-    pixels of the compact set (see :func:`depthsmith.ops.compact_set`) in its order, so
-    no second frame-sized map is needed. Per-seed slopes are cached by compact id."""
-    h, w = d.shape
+def _slope_table(d, valid, pix, ix, tgt, s1, s2, slope, blend, radius, max_slope):
+    """Each seed's plane for :func:`compose_seed_planes`, (n, 3) float64 by compact id:
+    its value and, with ``slope > 0``, its local slope (:func:`_slope_at`); only for the
+    seeds the target pixels use."""
     n = pix.size
+    w = d.shape[1]
     gx = np.zeros(n)
     gy = np.zeros(n)
     have = np.zeros(n, np.bool_)
+    table = np.zeros((n, 3))
+    for a in used_seeds(ix, tgt, s1, s2, blend):
+        k = ix[a]
+        ay = a // w
+        table[k, 0] = d[ay, a - ay * w]
+        if slope > 0:
+            _slope_at(d, valid, a, k, w, radius, max_slope, gx, gy, have)
+            table[k, 1] = gx[k]
+            table[k, 2] = gy[k]
+    return table
+
+
+@njit(cache=True)
+def used_seeds(ix, tgt, s1, s2, blend):
+    """The seeds (flat pixel indices) the target pixels read: every nearest seed and, with
+    ``blend > 0``, every second-layer seed; each once, in order of first use."""
+    seen = np.zeros(ix.size, np.bool_)
+    out = np.empty(2 * tgt.size, np.int64)
+    m = 0
+    for c in range(tgt.size):
+        if not tgt[c]:
+            continue
+        for j in range(2):
+            a = s1[c] if j == 0 else s2[c]
+            if a < 0 or (j == 1 and blend <= 0) or seen[ix[a]]:
+                continue
+            seen[ix[a]] = True
+            out[m] = a
+            m += 1
+    return out[:m]
+
+
+@njit(cache=True)
+def compose_seed_planes(table, pix, ix, tgt, s1, c1, s2, c2, w, slope, blend):
+    """Fill each target pixel from its seed(s)' planes: ``value + slope * (gx dx + gy dy)``
+    of the nearest seed, blended with the second-layer seed's by
+    ``exp(-(c2 - c1) / blend)``.
+
+    ``table`` holds one plane (value at the seed, x and y gradients) per compact id
+    (:func:`_slope_table` here, :func:`~depthsmith.fill._planes._plane_table` for
+    ``planes``); returns the values of the target pixels of the compact set (see
+    :func:`depthsmith.ops.compact_set`) in its order, so no second frame-sized map is
+    needed."""
+    n = pix.size
     out = np.empty(n, np.float32)
     m = 0
     for c in range(n):
@@ -125,15 +154,53 @@ def _compose(d, valid, pix, ix, tgt, s1, c1, s2, c2, slope, blend, radius, max_s
         if a < 0:
             out[m - 1] = np.nan
             continue
-        v1 = _seed_value(d, valid, a, x, y, w, ix, slope, radius, max_slope, gx, gy, have)
+        ka = ix[a]
+        ay = a // w
+        v1 = table[ka, 0] + slope * (table[ka, 1] * (x - (a - ay * w)) + table[ka, 2] * (y - ay))
         b = s2[c]
         if b < 0 or blend <= 0:
             out[m - 1] = v1
             continue
-        v2 = _seed_value(d, valid, b, x, y, w, ix, slope, radius, max_slope, gx, gy, have)
+        kb = ix[b]
+        by = b // w
+        v2 = table[kb, 0] + slope * (table[kb, 1] * (x - (b - by * w)) + table[kb, 2] * (y - by))
         wt = np.exp(-(c2[c] - c1[c]) / blend)
         out[m - 1] = (v1 + wt * v2) / (1.0 + wt)
     return out[:m]
+
+
+def check_front_params(occlusion, prefer, **values) -> str | None:
+    """``prefer`` resolved (``"far"`` for occlusions unless given) and checked, and every
+    named value checked to be a number >= 0 (an :class:`InputError` naming it)."""
+    if occlusion and prefer is None:
+        prefer = "far"
+    prefer = check_prefer(prefer)
+    for name, val in values.items():
+        check_positive(val, name, allow_zero=True)
+    return prefer
+
+
+def seed_fronts(d, v, gd, *, prefer, disparity, far_tol, layer_tol, color_weight,
+                seed_color_weight, blend, guide_sigma):
+    """The two colour-weighted geodesic fronts of the fill (checked inputs): ``(dz, pix,
+    ix, tgt, s1, c1, s2, c2)``, ``dz`` the depth with 0 at holes and the rest as returned
+    by :func:`depthsmith.ops.compact_set` and :func:`depthsmith.ops.two_layers_compact`
+    (state on the holes and their border seeds only). Shared by ``guided`` and
+    ``planes``."""
+    seeds = _border_seeds(v)
+    cost = _seed_cost(d, v, seeds, prefer, disparity, far_tol, FOREGROUND_PENALTY)
+    del seeds
+    target = ~v
+    pix, ix, tgt, seed_c, costs = compact_set(target, cost)
+    del cost, target
+    g = _levels_at(gd, pix, d.shape, guide_sigma if gd is not None else 0.0)
+    dz = np.where(v, d, np.float32(0))
+    s1, c1, s2, c2 = two_layers_compact(d.shape[1], pix, ix, tgt, g, seed_c, costs,
+                                        dz.ravel()[pix], tol=layer_tol,
+                                        color_weight=color_weight,
+                                        seed_color_weight=seed_color_weight,
+                                        cutoff=4.0 * blend)
+    return dz, pix, ix, tgt, s1, c1, s2, c2
 
 
 def _levels_at(gd, pix, shape, sigma):
@@ -224,35 +291,23 @@ def guided(depth, guide=None, *, valid=None, occlusion: bool = False, disparity:
        ACM TOG 2010.
     """
     d, v, gd = prepare(depth, guide, valid)
-    if occlusion and prefer is None:
-        prefer = "far"
-    prefer = check_prefer(prefer)
-    for name, val in (("color_weight", color_weight), ("seed_color_weight", seed_color_weight),
-                      ("blend", 0 if blend is None else blend), ("slope", slope),
-                      ("layer_tol", layer_tol), ("far_tol", far_tol),
-                      ("guide_sigma", guide_sigma)):
-        check_positive(val, name, allow_zero=True)
+    prefer = check_front_params(occlusion, prefer, color_weight=color_weight,
+                                seed_color_weight=seed_color_weight,
+                                blend=0 if blend is None else blend, slope=slope,
+                                layer_tol=layer_tol, far_tol=far_tol, guide_sigma=guide_sigma)
     if v.all():
         return d.copy()
     if blend is None:
         blend = 0.0 if gd is None else BLEND_WITH_GUIDE
     # state only on the holes and their border seeds (compact ids; memory follows the
     # holes): the guide's levels, values and both fronts' labels there
-    seeds = _border_seeds(v)
-    cost = _seed_cost(d, v, seeds, prefer, disparity, far_tol, FOREGROUND_PENALTY)
-    del seeds
-    target = ~v
-    pix, ix, tgt, seed_c, costs = compact_set(target, cost)
-    del cost, target
-    g = _levels_at(gd, pix, d.shape, guide_sigma if gd is not None else 0.0)
-    dz = np.where(v, d, np.float32(0))
-    s1, c1, s2, c2 = two_layers_compact(d.shape[1], pix, ix, tgt, g, seed_c, costs,
-                                        dz.ravel()[pix], tol=layer_tol,
-                                        color_weight=color_weight,
-                                        seed_color_weight=seed_color_weight,
-                                        cutoff=4.0 * blend)
-    del g
-    filled = _compose(dz, v, pix, ix, tgt, s1, c1, s2, c2, float(slope), float(blend),
-                      SLOPE_RADIUS, SLOPE_MAX)
+    dz, pix, ix, tgt, s1, c1, s2, c2 = seed_fronts(
+        d, v, gd, prefer=prefer, disparity=disparity, far_tol=far_tol, layer_tol=layer_tol,
+        color_weight=color_weight, seed_color_weight=seed_color_weight, blend=blend,
+        guide_sigma=guide_sigma)
+    table = _slope_table(dz, v, pix, ix, tgt, s1, s2, float(slope), float(blend),
+                         SLOPE_RADIUS, SLOPE_MAX)
+    filled = compose_seed_planes(table, pix, ix, tgt, s1, c1, s2, c2, d.shape[1],
+                                 float(slope), float(blend))
     dz.ravel()[pix[tgt]] = filled
     return dz

@@ -8,11 +8,16 @@ import math
 import numpy as np
 from numba import njit
 
-from .._validate import check_int, check_positive
+from .._validate import check_int
 from ..ops import beyond
-from ..ops._geodesic import compact_set, two_layers_compact
-from ._common import check_prefer, prepare
-from ._guided import BLEND_WITH_GUIDE, FOREGROUND_PENALTY, _border_seeds, _levels_at, _seed_cost
+from ._common import prepare
+from ._guided import (
+    BLEND_WITH_GUIDE,
+    check_front_params,
+    compose_seed_planes,
+    seed_fronts,
+    used_seeds,
+)
 from ._smooth import edge_sharpness, smooth_holes
 
 __all__ = ["planes", "soften_sigma", "PLANE_RADIUS", "PLANE_TOL", "SMOOTH_ITERS", "SMOOTH_TOL",
@@ -95,49 +100,18 @@ def _fit_plane(d, valid, s, w, radius, tol, gauss, out):
 
 
 @njit(cache=True)
-def _plane_value(d, valid, a, x, y, w, ix, slope, radius, tol, gauss, planes, have):
-    k = ix[a]
-    if not have[k]:
-        _fit_plane(d, valid, a, w, radius, tol, gauss, planes[k])
-        have[k] = True
-    ay = a // w
-    ax = a - ay * w
-    return planes[k, 0] + slope * (planes[k, 1] * (x - ax) + planes[k, 2] * (y - ay))
-
-
-@njit(cache=True)
-def _compose_planes(d, valid, pix, ix, tgt, s1, c1, s2, c2, slope, blend, radius, tol, sigma):
-    """Each target pixel: its seed's plane at the pixel, blended with the second-layer
-    seed's plane by ``exp(-(c2 - c1) / blend)``; planes cached per seed (compact id)."""
-    h, w = d.shape
+def _plane_table(d, valid, pix, ix, tgt, s1, s2, blend, radius, tol, sigma):
+    """Each used seed's weighted least-squares plane (:func:`_fit_plane`), (n, 3) float32
+    by compact id, for :func:`~depthsmith.fill._guided.compose_seed_planes`."""
     n = pix.size
+    w = d.shape[1]
     planes = np.zeros((n, 3), np.float32)
-    have = np.zeros(n, np.bool_)
     gauss = np.empty(2 * radius + 1)  # separable Gaussian taps of the window
     for t in range(-radius, radius + 1):
         gauss[t + radius] = math.exp(-t * t / (2.0 * sigma * sigma))
-    out = np.empty(n, np.float32)
-    m = 0
-    for c in range(n):
-        if not tgt[c]:
-            continue
-        p = pix[c]
-        y = p // w
-        x = p - y * w
-        a = s1[c]
-        m += 1
-        if a < 0:
-            out[m - 1] = np.nan
-            continue
-        v1 = _plane_value(d, valid, a, x, y, w, ix, slope, radius, tol, gauss, planes, have)
-        b = s2[c]
-        if b < 0 or blend <= 0:
-            out[m - 1] = v1
-            continue
-        v2 = _plane_value(d, valid, b, x, y, w, ix, slope, radius, tol, gauss, planes, have)
-        wt = np.exp(-(c2[c] - c1[c]) / blend)
-        out[m - 1] = (v1 + wt * v2) / (1.0 + wt)
-    return out[:m]
+    for a in used_seeds(ix, tgt, s1, s2, blend):
+        _fit_plane(d, valid, a, w, radius, tol, gauss, planes[ix[a]])
+    return planes
 
 
 def soften_sigma(sharpness: float) -> float:
@@ -225,15 +199,12 @@ guide_sigma
        1993 (the weighted local plane).
     """
     d, v, gd = prepare(depth, guide, valid)
-    if occlusion and prefer is None:
-        prefer = "far"
-    prefer = check_prefer(prefer)
-    for name, val in (("color_weight", color_weight), ("seed_color_weight", seed_color_weight),
-                      ("blend", 0 if blend is None else blend), ("slope", slope),
-                      ("layer_tol", layer_tol), ("far_tol", far_tol),
-                      ("guide_sigma", guide_sigma), ("plane_tol", plane_tol),
-                      ("smooth_tol", smooth_tol), ("soften", 0 if soften is None else soften)):
-        check_positive(val, name, allow_zero=True)
+    prefer = check_front_params(occlusion, prefer, color_weight=color_weight,
+                                seed_color_weight=seed_color_weight,
+                                blend=0 if blend is None else blend, slope=slope,
+                                layer_tol=layer_tol, far_tol=far_tol, guide_sigma=guide_sigma,
+                                plane_tol=plane_tol, smooth_tol=smooth_tol,
+                                soften=0 if soften is None else soften)
     plane_radius = check_int(plane_radius, "plane_radius", minimum=1)
     smooth_iters = check_int(smooth_iters, "smooth_iters", minimum=0)
     if v.all():
@@ -242,22 +213,15 @@ guide_sigma
         blend = 0.0 if gd is None else BLEND_WITH_GUIDE
     if soften is None:
         soften = soften_sigma(edge_sharpness(d, v))
-    seeds = _border_seeds(v)
-    cost = _seed_cost(d, v, seeds, prefer, disparity, far_tol, FOREGROUND_PENALTY)
-    del seeds
-    target = ~v
-    pix, ix, tgt, seed_c, costs = compact_set(target, cost)
-    del cost, target
-    g = _levels_at(gd, pix, d.shape, guide_sigma if gd is not None else 0.0)
-    dz = np.where(v, d, np.float32(0))
-    s1, c1, s2, c2 = two_layers_compact(d.shape[1], pix, ix, tgt, g, seed_c, costs,
-                                        dz.ravel()[pix], tol=layer_tol,
-                                        color_weight=color_weight,
-                                        seed_color_weight=seed_color_weight,
-                                        cutoff=4.0 * blend)
-    del g
-    filled = _compose_planes(dz, v, pix, ix, tgt, s1, c1, s2, c2, float(slope), float(blend),
-                             plane_radius, float(plane_tol), plane_radius / 1.5)
+    dz, pix, ix, tgt, s1, c1, s2, c2 = seed_fronts(
+        d, v, gd, prefer=prefer, disparity=disparity, far_tol=far_tol, layer_tol=layer_tol,
+        color_weight=color_weight, seed_color_weight=seed_color_weight, blend=blend,
+        guide_sigma=guide_sigma)
+    planes = _plane_table(dz, v, pix, ix, tgt, s1, s2, float(blend), plane_radius,
+                          float(plane_tol), plane_radius / 1.5)
+    filled = compose_seed_planes(planes, pix, ix, tgt, s1, c1, s2, c2, d.shape[1],
+                                 float(slope), float(blend))
+    del planes
     del s1, c1, s2, c2, ix
     dz.ravel()[pix[tgt]] = filled
     del filled
