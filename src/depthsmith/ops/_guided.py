@@ -181,19 +181,23 @@ def clamp_to_window_range(q, p, c, radius):
     return out.astype(np.float32, copy=False)
 
 
-def _weighted_core(p, g, c, radius, eps, min_weight):
-    """The confidence-weighted guided filter (numba moments and solves)."""
+def _weighted_core(p, g, c, radius, eps, min_weight, moments=np.float64):
+    """The confidence-weighted guided filter (numba moments and solves).
+
+    The guide and the depth are centred and scaled first, so the moments stay well
+    conditioned; the moments are ``moments`` (float64 for confidence weights: their window
+    covariances are differences of means, #13; float32 suffices for the uniform weights of
+    :func:`_uniform_core`), the per-window ridge solves always float64."""
     g = np.asarray(g, np.float32)
     nc = g.shape[2]
-    # centre and scale the guide (and the depth) so float32 moments stay well conditioned
     gi, scale, pm, ps = _normalise(p, g, c)
     e = eps / scale ** 2
-    h, w = p.shape
     # moments (numba, rows in parallel), their box means (OpenCV's SIMD box filter, one
     # plane at a time) and the per-window ridge solves (numba, rows in parallel)
     m = _box_planes(_planes(p, gi, c, np.float32(pm), np.float32(1.0 / ps),
-                            _plane_buffer(p.shape, nc, np.float64)), radius)
+                            _plane_buffer(p.shape, nc, moments)), radius)
     ab = _coeffs(m, nc, e, min_weight)
+    del m
     mab = _box_planes(ab, radius)
     return _combine(mab, gi, np.float32(pm), np.float32(ps))
 
@@ -215,17 +219,8 @@ def _uniform_core(p, g, radius, eps, min_weight):
     depth in float32 (their rounding is relative to the spreads, not the offsets), box
     means by OpenCV, the per-window 3x3 ridge solve in float64 (where OpenCV's float32
     filter breaks down at small eps on nearly collinear colours)."""
-    g = np.asarray(g, np.float32)
-    nc = g.shape[2]
-    c = np.ones(p.shape, np.float32)
-    gi, scale, pm, ps = _normalise(p, g, c)
-    e = eps / scale ** 2
-    m = _box_planes(_planes(p, gi, c, np.float32(pm), np.float32(1.0 / ps),
-                            _plane_buffer(p.shape, nc, np.float32)), radius)
-    ab = _coeffs(m, nc, e, min_weight)
-    del m
-    mab = _box_planes(ab, radius)
-    return _combine(mab, gi, np.float32(pm), np.float32(ps))
+    return _weighted_core(p, g, np.ones(p.shape, np.float32), radius, eps, min_weight,
+                          moments=np.float32)
 
 
 def _box_planes(a, radius):

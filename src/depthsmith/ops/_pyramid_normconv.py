@@ -211,12 +211,7 @@ def _levels(dz, c, g, fit: _Fit):
         ys, xs = np.nonzero(cc > 0)
         est, cert_c = _scatter_solve(dzc, cc, ys.astype(np.int64), xs.astype(np.int64), g[sl],
                                      np.ascontiguousarray(coarse[sl]), fit)
-        out = coarse
-        out[sl] = est
-        out += off
-        cert = np.zeros(dz.shape, np.float32)
-        cert[sl] = cert_c
-        return out, cert
+        return _paste(coarse, sl, est, cert_c, off)
     if order == 1 and not clamp:
         cert = np.zeros(dz.shape, np.float32)
         _fused_plane(dz, c, coarse, cert, _box(sl, dz.shape), ry, rx, 1.0 / (sy * sy),
@@ -226,12 +221,17 @@ def _levels(dz, c, g, fit: _Fit):
     acc, lo, hi = _separable(dzc, cc, ry, rx, sy, sx, order, clamp, fit.binary)
     est, cert_c = _solve(acc, lo, hi, np.ascontiguousarray(coarse[sl]), order, ridge, clamp,
                          tau)
-    out = coarse
-    out[sl] = est
-    out += off
-    cert = np.zeros(dz.shape, np.float32)
+    return _paste(coarse, sl, est, cert_c, off)
+
+
+def _paste(coarse, sl, est, cert_c, off):
+    """Level 0's estimate and certainty on the support box ``sl`` pasted into the coarse
+    estimate (in place) and a zero certainty map, the samples' mean ``off`` added back."""
+    coarse[sl] = est
+    coarse += off
+    cert = np.zeros(coarse.shape, np.float32)
     cert[sl] = cert_c
-    return out, cert
+    return coarse, cert
 
 
 def _support_box(c, ry, rx):
