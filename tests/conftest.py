@@ -40,3 +40,18 @@ def cones():
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """An empty folder without write permission (restored afterwards); skipped, with the
+    reason, where permissions do not bind (running as root)."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        if os.access(ro, os.W_OK):
+            pytest.skip("running as root: a read-only folder is writable")
+        yield ro
+    finally:
+        ro.chmod(0o755)
