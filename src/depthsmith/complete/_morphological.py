@@ -131,7 +131,7 @@ def morphological(depth, guide=None, *, valid=None, preset: str = "paper",
     -------
     (H, W) float32 ndarray, dense (no NaN). Input samples are smoothed by the median and
     blur steps (step 6) like every other pixel; pixels still empty after step 5 get the
-    nearest filled value.
+    nearest filled value before step 6, so the output stays within the valid depth's range.
 
     References
     ----------
@@ -191,17 +191,9 @@ def morphological(depth, guide=None, *, valid=None, preset: str = "paper",
     empty = inv < 1e-6 * top
     if empty.any():
         inv = np.where(empty, cv2.dilate(inv, k_large), inv)
-    # (6) median + blur, on the inverted map
-    if med:
-        if med <= 5:
-            inv = cv2.medianBlur(inv, med)
-        else:
-            inv = cv2.medianBlur(inv, med) if inv.dtype == np.uint8 else _median(inv, med)
-    if cfg["blur"] == "bilateral":
-        inv = cv2.bilateralFilter(inv, 5, sc, ss)
-    elif cfg["blur"] == "gaussian":
-        inv = cv2.GaussianBlur(inv, (5, 5), 0)
     # anything still empty (no sample within reach) gets its nearest filled neighbour
+    # before the smoothing: a median or blur over empty (zero) pixels would pull the
+    # inverted map towards 0, i.e. the depth towards ``top``, above every sample
     empty = inv < 1e-6 * top
     if empty.any():
         if (~empty).any():
@@ -212,6 +204,16 @@ def morphological(depth, guide=None, *, valid=None, preset: str = "paper",
             inv = np.where(empty, vals[lab], inv)
         else:
             inv[:] = top - float(np.median(d[v]))
+    # (6) median + blur, on the inverted map
+    if med:
+        if med <= 5:
+            inv = cv2.medianBlur(inv, med)
+        else:
+            inv = cv2.medianBlur(inv, med) if inv.dtype == np.uint8 else _median(inv, med)
+    if cfg["blur"] == "bilateral":
+        inv = cv2.bilateralFilter(inv, 5, sc, ss)
+    elif cfg["blur"] == "gaussian":
+        inv = cv2.GaussianBlur(inv, (5, 5), 0)
     # (7) back to depth
     return (top - inv).astype(np.float32)
 
