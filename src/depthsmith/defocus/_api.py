@@ -66,7 +66,9 @@ def loglik_surface(patch, radii=None, sigmas=(0.1,), *, kernel: str = "disc",
                    noise: str = "power") -> np.ndarray:
     """``log L`` of ``patch`` on the grid ``sigmas x radii`` (float64, (len(sigmas),
     len(radii))). Radii are snapped to the cached 0.05-px grid over [0.5, 8] px
-    (default: all of it)."""
+    (default: all of it). The surface keeps the report's setting (a fixed sigma; the raw
+    gradients for the disc); ``sigmas="energy"`` matches sigma at scale 1 as :func:`ml`
+    does."""
     b = as_gray(patch, "patch")
     kernel = check_kernel(kernel)
     prior, rho = check_prior(prior, rho)

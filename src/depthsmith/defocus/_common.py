@@ -120,7 +120,7 @@ def is_flat(energy: float, eta: float) -> bool:
 
 def ml_search(spec: Spectrum, *, kernel: str, sigma, eta: float, prior: str, rho,
               noise: str = "power", kappa: float = 0.5, top: int = 2, refine: bool = True,
-              sigma_scale: float = 2.0):
+              sigma_scale: float = 1.0):
     """Maximise ``log L`` over the radius: the coarse 0.25-px grid over [0.5, 8] px, then the
     0.05-px grid (+-0.15 px) around the best ``top`` local maxima, then a parabola through the
     best point and its neighbours. Returns (r, loglik, curvature)."""

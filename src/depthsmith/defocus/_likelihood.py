@@ -359,7 +359,7 @@ def sigma2_of(spec: Spectrum, eta: float, sigma, *, model: str, kappa: float, pr
 
 def loglik_at(spec: Spectrum, idx: np.ndarray, *, model: str, kappa: float, sigma,
               eta: float, prior: str = "ar1", rho=(0.3, 0.6), noise: str = "power",
-              sigma_scale: float = 2.0, finite: bool = False, cross: int = 0,
+              sigma_scale: float = 1.0, finite: bool = False, cross: int = 0,
               taper: float = 0.0):
     """``log L`` at the radii ``R_GRID[idx]`` (float64 array like ``idx``); ``sigma`` a number
     or ``"energy"`` (see :func:`sigma2_of`); ``finite``: exact finite-window kernel spectra
@@ -393,7 +393,7 @@ def _ll_batch_kernel(S2, g, s2, e2, h, table, idx, ndir, ones, out):  # pragma: 
 
 def loglik_batch(S: np.ndarray, eta: np.ndarray, shape: tuple, idx: np.ndarray, *, model: str,
                  kappa: float, sigma, energy=None, ndir: int = 2, prior: str = "ar1",
-                 rho=(0.3, 0.6), noise: str = "power", sigma_scale: float = 2.0,
+                 rho=(0.3, 0.6), noise: str = "power", sigma_scale: float = 1.0,
                  finite: bool = False, cross: int = 0, taper: float = 0.0) -> np.ndarray:
     """``log L`` of many same-shape square regions at once: ``S`` (P, F) summed periodograms,
     ``eta`` (P,) noise levels, ``energy`` (P,) mean squared gradients (for

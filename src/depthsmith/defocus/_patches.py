@@ -105,7 +105,7 @@ def cover_max(r, conf, k: int, min_conf: float = 0.1):
             ndimage.grey_dilation(np.where(ok, conf, 0.0), size=(k, k)))
 
 
-def window_estimates(b, ys, xs, p, *, kernel, sigma, eta, prior, rho, kappa, sigma_scale=2.0,
+def window_estimates(b, ys, xs, p, *, kernel, sigma, eta, prior, rho, kappa, sigma_scale=1.0,
                      periodic="auto", chunk=512, progress=False):
     """(radius, confidence) of the (len(ys), len(xs)) windows with top-left corners ys x xs."""
     from numpy.lib.stride_tricks import sliding_window_view
