@@ -14,7 +14,8 @@ scored pixels with no sample in normconv's 9 x 9 level-0 window, "gaps", and by 
 above the first / below the last line), then each variant's RMSE relative to griddata per
 group on the tuning split A (the 3 ``frame_*`` frames) and on the report split B (the 5
 ``cropped1216_*`` frames), with the worst ratio over the four row phases (the criterion:
-the rule must win at every phase).
+the rule must win at every phase), and the variant each split picks by that criterion
+scored on the other split (A -> B, and the swap B -> A).
 
 Run: .venv/bin/python benchmarks/complete_phases.py [--groups "lines phase 2,lines"]
 """
@@ -105,6 +106,7 @@ def main() -> None:
              "B (5 cropped1216_*)": [s for s in scenes if not s.startswith("frame_")]}
     gs = list(dict.fromkeys(g for g, _, _ in rmse))
     names = list(dict.fromkeys(k for _, _, k in rmse))
+    worst_of: dict = {}
     for label, ss in split.items():
         if not ss:
             continue
@@ -117,8 +119,29 @@ def main() -> None:
             r = {g: np.mean([rmse[(g, s, n)] for s in ss])
                  / np.mean([rmse[(g, s, "griddata linear")] for s in ss]) for g in gs}
             worst = max((r[g] for g in gs if g in LINES), default=float("nan"))
+            worst_of[(label[0], n)] = (worst, float(np.mean([r[g] for g in gs if g in LINES])))
             print(f"| {n} | " + " | ".join(f"{r[g]:.3f}" for g in gs) + f" | {worst:.3f} |")
         print()
+    _swap(worst_of)
+
+
+def _swap(worst_of: dict) -> None:
+    """The gap-fill variant (T, w) each split picks by the criterion (the worst ratio to
+    griddata over the four row phases), scored on the other split: A -> B and the swap."""
+    variants = [f"T={t:g} w={w:g}" for t, w in VARIANTS]
+    if not all(("A", v) in worst_of and ("B", v) in worst_of for v in variants):
+        return
+    print("Choice of the gap fill by split (criterion: worst lines phase, ratio to "
+          "griddata linear; 'mean' = mean ratio over the four lines phases)\n")
+    print("| chosen on | variant | worst phase on A | worst phase on B | mean on A | "
+          "mean on B |\n|---|---|---|---|---|---|")
+    rows = [("A", min(variants, key=lambda v: worst_of[("A", v)][0])),
+            ("B (swap)", min(variants, key=lambda v: worst_of[("B", v)][0])),
+            ("shipped (T = tau = 1)", "T=1 w=1")]
+    for label, v in rows:
+        (wa, ma), (wb, mb) = worst_of[("A", v)], worst_of[("B", v)]
+        print(f"| {label} | {v} | {wa:.3f} | {wb:.3f} | {ma:.3f} | {mb:.3f} |")
+    print()
 
 
 if __name__ == "__main__":

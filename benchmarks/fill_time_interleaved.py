@@ -7,11 +7,14 @@ blocks, which a shared machine skews). Prints median ms/MP over scenes and the p
 ratio auto / NS.
 
     python benchmarks/fill_time_interleaved.py --repeat 5
+    python benchmarks/fill_time_interleaved.py --planes plane_radius=6,smooth_iters=5 \
+        --planes plane_radius=8,smooth_iters=5     # other ``planes`` settings, interleaved too
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 from pathlib import Path
@@ -28,12 +31,21 @@ from depthsmith.datasets import data_root
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--planes", action="append", default=[],
+                    help="also time fill 'planes' with these keyword settings, e.g. "
+                         "plane_radius=6,smooth_iters=5 (repeatable)")
     a = ap.parse_args(argv)
+    extra = {}
+    for spec in a.planes:
+        kw = {k: int(v) if v.lstrip("-").isdigit() else float(v)
+              for k, v in (item.split("=") for item in spec.split(","))}
+        extra[f"planes {spec}"] = functools.partial(fill.METHODS["planes"], **kw)
     root = data_root() or Path("../shared/data")
     print(f"{machine()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     for task, occ in ((FILL_HOLES, False), (FILL_OCC, True)):
         fns = {"auto": _ours(fill.METHODS["auto"], occ),
-               "guided": _ours(fill.METHODS["guided"], occ), "cv2.inpaint NS": fill_cv2_ns}
+               "guided": _ours(fill.METHODS["guided"], occ),
+               **{k: _ours(f, occ) for k, f in extra.items()}, "cv2.inpaint NS": fill_cv2_ns}
         per = {k: [] for k in fns}
         for case in task.cases(root):
             best = dict.fromkeys(fns, float("inf"))
@@ -46,10 +58,12 @@ def main(argv=None) -> None:
                     best[k] = min(best[k], time.perf_counter() - t)
             for k in fns:
                 per[k].append(best[k] * 1000 / case.megapixels)
-        r = np.array(per["auto"]) / np.array(per["cv2.inpaint NS"])
         med = ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in per.items())
-        print(f"{task.name}: median ms/MP {med}; per scene auto / NS median "
-              f"{np.median(r):.2f}, max {r.max():.2f}")
+        print(f"{task.name}: median ms/MP {med}")
+        for k in per:
+            if k != "cv2.inpaint NS":
+                r = np.array(per[k]) / np.array(per["cv2.inpaint NS"])
+                print(f"  {k} / NS per scene: median {np.median(r):.2f}, max {r.max():.2f}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,13 @@ of 1 % of the low-res range; factors 4, 8, 16.
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/sr_auto_rule.py --runs /tmp/l1_runs/kfold \\
         --cases cases.jsonl            # resumable: skips the cases already in the file
     .venv/bin/python benchmarks/sr_auto_rule.py --cases cases.jsonl --report
+    .venv/bin/python benchmarks/sr_auto_rule.py --cases cases.jsonl --sensitivity stats.json
+
+``--sensitivity``: the detector's constants (``STEP_FRACTION``, ``FLAT_FRACTION``,
+``MIX_MARGIN``, ``MIN_STEPS``; set by looking at distributions, not held out) each at 0.5x
+and 2x, the statistic recomputed on every case (cheap: the methods are not re-run, their
+RMSEs come from the cases file) and the rule's cost on A and B, at the shipped threshold
+and with the threshold re-tuned on A (``sr_auto_rule_report.sensitivity``).
 """
 
 from __future__ import annotations
@@ -190,14 +197,70 @@ def run(a):
             out.flush()
 
 
+#: The detector's constants (``upsample/_sampling.py``) and the values the sensitivity
+#: table tries: each at 0.5x and 2x of the shipped value, the others shipped.
+DETECTOR = {"STEP_FRACTION": (0.05, 0.2), "FLAT_FRACTION": (0.15, 0.6),
+            "MIX_MARGIN": (0.1, 0.4), "MIN_STEPS": (10, 40)}
+
+
+def detector_stats(a):
+    """The statistic of every case of ``--cases`` recomputed under each detector setting
+    (shipped, then every constant of :data:`DETECTOR` at 0.5x / 2x): {setting: {case key:
+    stat or None}}. The low-res inputs are rebuilt exactly as :func:`run` built them (same
+    crops, downsamplings and noise seeds); the methods are not re-run, their RMSEs stay
+    those of the cases file."""
+    from depthsmith.upsample import _sampling
+
+    settings = {"shipped": {}}
+    for n, vals in DETECTOR.items():
+        for x in vals:
+            settings[f"{n} {x:g}"] = {n: x}
+    root = require_data_root()
+    keep = {n: getattr(_sampling, n) for n in DETECTOR}
+    out = {s: {} for s in settings}
+
+    def stats(lr, key):
+        for s, k in settings.items():
+            try:
+                for n, x in k.items():
+                    setattr(_sampling, n, x)
+                f, _ = mixed_step_fraction(lr)
+            finally:
+                for n, x in keep.items():
+                    setattr(_sampling, n, x)
+            out[s][key] = None if np.isnan(f) else f
+
+    for _split, ds, name, _key, hr, _rgb, _mask, _clip, _div in _cases(root, a.rgbdd_step):
+        for k in FACTORS:
+            H, W = hr.shape[0] // k * k, hr.shape[1] // k * k
+            crop = np.ascontiguousarray(hr[:H, :W])
+            for how in DOWNS:
+                lr = downsample(crop, k, how, seed=zlib.crc32(f"{name}{k}".encode()))
+                stats(lr, f"{ds}|{name}|{k}|{how}")
+    for f in scenes("rgbdd", root, require=("depth_lr_phone_filled_mm.png",)):
+        s = load(f)
+        lr = np.nan_to_num(s.extra["depth_lr"], nan=0.0).astype(np.float32)
+        stats(lr, f"rgbdd_real|{f.name}|0|real")
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=Path, default=Path("/tmp/l1_runs/kfold"))
     ap.add_argument("--cases", type=Path, required=True)
     ap.add_argument("--rgbdd-step", type=int, default=4)
     ap.add_argument("--report", action="store_true")
+    ap.add_argument("--sensitivity", type=Path, metavar="STATS",
+                    help="the detector's sensitivity table; STATS caches the recomputed "
+                         "statistics (computed when the file is missing)")
     a = ap.parse_args(argv)
-    if a.report:
+    if a.sensitivity:
+        from sr_auto_rule_report import sensitivity
+
+        if not a.sensitivity.is_file():
+            a.sensitivity.write_text(json.dumps(detector_stats(a)))
+        sensitivity(a.cases, json.loads(a.sensitivity.read_text()))
+    elif a.report:
         from sr_auto_rule_report import report
 
         report(a.cases)

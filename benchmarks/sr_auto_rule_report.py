@@ -39,6 +39,44 @@ def tune(rows, learned=LEARNED) -> tuple[float, float]:
     return float(np.median(near)), costs[i]
 
 
+def _key(r):
+    return f"{r['set']}|{r['name']}|{r['factor']}|{r['down']}"
+
+
+def sensitivity(path: Path, stats: dict) -> None:
+    """The detector's sensitivity table: for each setting of ``stats`` ({setting: {case
+    key: statistic}}, from ``sr_auto_rule.detector_stats``), the rule's cost on A and B at
+    the shipped threshold, and with the threshold re-tuned on A (A -> B) and on B."""
+    from depthsmith.upsample import LEARNED_FROM_MIXED as t0
+
+    rows = load_cases(path)
+    same = sum(1 for r in rows if _same(r["stat"], stats["shipped"][_key(r)]))
+    print(f"cases: {len(rows)}; statistic recomputed with the shipped constants equals the "
+          f"cases file's on {same}\n")
+    print(f"| setting | undefined (NaN) A / B | cost A / B at {t0:g} | tuned on A: t, cost A / B |"
+          " tuned on B: t, cost A / B |\n|---|---|---|---|---|")
+    for setting, st in stats.items():
+        rs = [{**r, "stat": st[_key(r)]} for r in rows]
+        A = [r for r in rs if r["split"] == "A"]
+        B = [r for r in rs if r["split"] == "B"]
+        nan = " / ".join(f"{np.mean([r['stat'] is None for r in x]):.1%}" for x in (A, B))
+        tA, _ = tune(A)
+        tB, _ = tune(B)
+        print(f"| {setting} | {nan} | {cost(A, t0):.4f} / {cost(B, t0):.4f} | {tA:.2f}, "
+              f"{cost(A, tA):.4f} / {cost(B, tA):.4f} | {tB:.2f}, {cost(A, tB):.4f} / "
+              f"{cost(B, tB):.4f} |")
+    A = [r for r in rows if r["split"] == "A"]
+    B = [r for r in rows if r["split"] == "B"]
+    print(f"\n(always optimize: A {cost(A, 9.0):.4f}, B {cost(B, 9.0):.4f}; always learned: "
+          f"A {cost(A, -1.0):.4f}, B {cost(B, -1.0):.4f})")
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) < 1e-12
+
+
 def _group(r):
     return (r["set"], r["down"], r["factor"])
 

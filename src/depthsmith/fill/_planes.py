@@ -23,15 +23,17 @@ from ._smooth import edge_sharpness, smooth_holes
 __all__ = ["planes", "soften_sigma", "PLANE_RADIUS", "PLANE_TOL", "SMOOTH_ITERS", "SMOOTH_TOL",
            "SOFTEN_SIGMA", "SHARP_EDGE", "SOFT_EDGE"]
 
-# Tuned on the tuning split of docs/bench_fill.md ("First-order fill"): FILL-HOLES-RGBDD
-# frames with an odd index in sorted-name order, FILL-HOLES and FILL-OCC (Middlebury).
-#: Half-width (px) of the window of a seed's plane fit.
-PLANE_RADIUS = 6
+# Tuned on split A of docs/tuning.md ("fill"): the FILL-HOLES-RGBDD frames whose index in
+# sorted-name order is 3 mod 4, FILL-HOLES and FILL-OCC (Middlebury); benchmarks/tune_fill.py.
+#: Half-width (px) of the window of a seed's plane fit (A's search: 8).
+PLANE_RADIUS = 8
 #: Pixels of the window farther than this (relative) from the seed's value are another
 #: surface and do not enter its plane.
 PLANE_TOL = 0.015
-#: Smoothing sweeps over the holes, surface by surface (see :func:`smooth_holes`).
-SMOOTH_ITERS = 5
+#: Smoothing sweeps over the holes, surface by surface (see :func:`smooth_holes`). A's score
+#: keeps falling up to 40 sweeps; 10 is A's best within the fill time target (at most
+#: cv2.inpaint NS's time; 20 sweeps exceed it).
+SMOOTH_ITERS = 10
 #: Relative difference beyond which two pixels are on different surfaces for the sweeps.
 SMOOTH_TOL = 0.02
 #: Gaussian-equivalent width (px) of the softening of discontinuities inside the holes when
