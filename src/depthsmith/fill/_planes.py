@@ -31,9 +31,9 @@ PLANE_RADIUS = 8
 #: surface and do not enter its plane.
 PLANE_TOL = 0.015
 #: Smoothing sweeps over the holes, surface by surface (see :func:`smooth_holes`). A's score
-#: keeps falling up to 40 sweeps; 10 is A's best within the fill time target (at most
-#: cv2.inpaint NS's time; 20 sweeps exceed it).
-SMOOTH_ITERS = 10
+#: keeps falling up to 40 sweeps, but more than 5 put the fill at or above cv2.inpaint NS's
+#: time (its time target; 10 sweeps measured 0.96-1.00x, docs/tuning.md).
+SMOOTH_ITERS = 5
 #: Relative difference beyond which two pixels are on different surfaces for the sweeps.
 SMOOTH_TOL = 0.02
 #: Gaussian-equivalent width (px) of the softening of discontinuities inside the holes when
