@@ -84,6 +84,20 @@ SETTINGS = {
         _ours(method="patches", cover="max", cover_conf=0.2),
     "patches 41 px / 10, raw gradients, energy x 2, largest covering estimate": _ours(
         method="patches", periodic="smooth", sigma_scale=2.0, cover="max"),
+    "patches 41 px / 15, periodic component, its energy x 1": _ours(
+        method="patches", stride=15),
+    "patches 41 px / 20, periodic component, its energy x 1": _ours(
+        method="patches", stride=20),
+    "patches 41 px / 25, periodic component, its energy x 1": _ours(
+        method="patches", stride=25),
+    "patches 41 px / 30, periodic component, its energy x 1": _ours(
+        method="patches", stride=30),
+    "patches 41 px / 35, periodic component, its energy x 1": _ours(
+        method="patches", stride=35),
+    "patches 41 px / 40, periodic component, its energy x 1": _ours(
+        method="patches", stride=40),
+    "patches 51 px / 25, periodic component, its energy x 1": _ours(
+        method="patches", window=51, stride=25),
     "patches 31 px / 8, periodic component, its energy x 1": _ours(
         method="patches", window=31, stride=8),
     "patches 21 px / 5, raw gradients, energy x 2, smooth 24": _ours(
