@@ -26,13 +26,11 @@ Prints markdown tables (machine and date included) for docs/bench_dfd.md.
 from __future__ import annotations
 
 import argparse
-import time
-import warnings
 from datetime import datetime, timezone
 
 import cv2
 import numpy as np
-from scipy import ndimage, stats
+from scipy import ndimage
 
 from depthsmith.bench._core import machine
 from depthsmith.bench._dfd_tasks import map_cases, peer_map_gradient_ratio_fast
@@ -234,31 +232,26 @@ def _final(synth, syndof):
     print(f"\nshipped (FAST_PEER): {best[1]}")
 
 
-def _heldout(root):
+def _hm():
+    """``benchmarks/dfd_heldout_map.py`` as a module (its scenes and scoring)."""
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent))
-    import dfd_heldout_map as hm
+    import dfd_heldout_map
 
+    return dfd_heldout_map
+
+
+def _heldout(root):
+    hm = _hm()
     hm.SCENES = [s for s in hm.SCENES if s not in HELDOUT_SKIP]
     return [(name, img, r, v) for name, img, r, v in hm.cases(root)]
 
 
 def _score(fn, data):
-    rho, rmse, t, mp = [], [], 0.0, 0.0
-    for _name, img, r, v in data:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            t0 = time.perf_counter()
-            pred = np.asarray(fn(img), np.float64)
-            t += time.perf_counter() - t0
-        mp += img.size / 1e6
-        vv = v & np.isfinite(pred)
-        rho.append(float(stats.spearmanr(pred[vv], r[vv]).statistic)
-                   if pred[vv].std() > 0 else 0.0)
-        rmse.append(float(np.sqrt(np.mean((pred[vv] - r[vv]) ** 2))))
-    return float(np.mean(rho)), float(np.mean(rmse)), 1e3 * t / max(mp, 1e-9)
+    rho, rmse, ms = _hm().score(fn, data)
+    return float(np.mean(rho)), float(np.mean(rmse)), ms
 
 
 def _describe(kw):
