@@ -76,3 +76,24 @@ def test_study_quick(tmp_path, monkeypatch):
                                              "--data", str(tmp_path / "absent")])
     assert res.exit_code == 0, res.output
     assert len(list((tmp_path / "fig").glob("fig*.png"))) == 5
+
+
+def test_map_stride(tmp_path):
+    from depthsmith.defocus import blur_map
+    from depthsmith.io import read_depth, read_image
+
+    photo = _small_photo(tmp_path)
+    out = tmp_path / "s.pfm"
+    res = CliRunner().invoke(defocus_group, ["map", str(photo), "-o", str(out), "--stride", "30"])
+    assert res.exit_code == 0, res.output
+    want = blur_map(read_image(photo), stride=30).radius
+    np.testing.assert_allclose(read_depth(out), want, rtol=1e-6, atol=1e-6)
+    assert not np.allclose(want, blur_map(read_image(photo)).radius)  # the option is used
+    for bad in (["--method", "segments"], ["--segments", "slic"], ["--method", "decorrelation"]):
+        res = CliRunner().invoke(defocus_group, ["map", str(photo), "-o",
+                                                 str(tmp_path / "x.pfm"), "--stride", "30", *bad])
+        assert res.exit_code == 2 and "--stride" in res.output, (bad, res.output)
+        assert not (tmp_path / "x.pfm").exists()
+    res = CliRunner().invoke(defocus_group, ["map", str(photo), "-o", str(tmp_path / "y.pfm"),
+                                             "--stride", "0"])
+    assert res.exit_code == 2
