@@ -6,8 +6,8 @@ the shipped inference path (``upsample(..., method="learned", model=...)``), on 
 ``middlebury_sr30`` scenes of the fold it never saw. Cones and teddy (seed scenes, never
 trained on by any fold) are scored by every fold's model and averaged. Peers in the same
 run on the same inputs: OpenCV bicubic, the classical ``optimize`` and ``auto``'s input rule
-(with the fold's model where it picks ``learned``); learned's default (2-flip
-self-ensemble, smooth consistency step), 0.3.0's (1 run, block step), 4 flips, no step.
+(with the fold's model where it picks ``learned``); learned's default (4-flip
+self-ensemble, smooth consistency step), 0.3.0's (1 run, block step), 2 flips, no step.
 Degradation and score are SR-STANDARD's (PIL bicubic down, RMSE in PNG units with the
 prediction clipped to [0, 255]).
 
@@ -75,7 +75,7 @@ def _methods(model):
         "learned": _learned(model),
         "learned, 1 run, block consistency (0.3.0)": _learned(
             model, ensemble=1, smooth_consistency=False),
-        "learned, 4 flips": _learned(model, ensemble=4),
+        "learned, 2 flips (0.3.1's default)": _learned(model, ensemble=2),
         "learned (no consistency)": _learned(model, consistency=False),
         "bicubic": lambda lr, g: cv2.resize(lr, g.shape[1::-1], interpolation=cv2.INTER_CUBIC),
         "optimize (classical)": lambda lr, g: upsample(lr, guide=g, method="optimize"),

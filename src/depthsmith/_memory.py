@@ -57,7 +57,7 @@ TABLE: dict[tuple[str, str], tuple[float, float]] = {
     ("upsample", "jbu"): (35, 187),  # same run
     ("upsample", "guided"): (129, 188),  # same run
     ("upsample", "optimize"): (66, 190),  # re-measured 2026-12-07 17:35, 1-9 MP
-    ("upsample", "learned"): (153, 182),  # same run (2-flip self-ensemble)
+    ("upsample", "learned"): (155, 178),  # 4-flip self-ensemble, 2026-12-07 20:31, 1-4 MP
 }
 
 #: (command, method) -> bytes per pixel of the whole frame in a run with ``--tile``: the
