@@ -64,6 +64,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from coordinate_descent import coordinate_descent
 from depthsmith.bench import machine
 from depthsmith.bench._fill_tasks import FILL_HOLES, FILL_OCC, _ours, fill_levin_direct
 from depthsmith.bench._peers import fill_biharmonic, fill_cv2_ns
@@ -86,7 +87,10 @@ GRID = {
 #: The constants bound as keyword defaults of ``planes`` (patched in ``__kwdefaults__``).
 KWARGS = {"PLANE_RADIUS": "plane_radius", "PLANE_TOL": "plane_tol",
           "SMOOTH_ITERS": "smooth_iters", "SMOOTH_TOL": "smooth_tol"}
-SHIPPED = {n: getattr(_planes, n) for n in GRID}
+#: The search's start and reference ("shipped" in its tables): 0.3.1's constants, as in the
+#: documented run (docs/tuning.md, "fill"); since 0.3.2 the module ships A's radius 8.
+SHIPPED = {"PLANE_RADIUS": 6, "PLANE_TOL": 0.015, "SMOOTH_ITERS": 5, "SMOOTH_TOL": 0.02,
+           "SOFTEN_SIGMA": 1.5, "SHARP_EDGE": 0.85, "SOFT_EDGE": 0.70}
 MIN_GAIN = 2e-3
 MAX_ROUNDS = 4
 
@@ -201,18 +205,15 @@ def tune(ev, split, log=print):
         log(f"  [{tag}] {n}: " + ", ".join(f"{x:g}: {j:.4f}" for x, j in table[n].items()))
     spread = {n: (np.nanmax(list(js.values())) - np.nanmin(list(js.values())))
               / np.nanmin(list(js.values())) for n, js in table.items()}
-    k = dict(SHIPPED)  # (2) coordinate descent
-    for rnd in range(MAX_ROUNDS):
-        changed = False
-        for n, values in GRID.items():
-            js = {x: ev.J({**k, n: x}, split) for x in values if _valid({**k, n: x})}
-            best = min(js, key=js.get)
-            if best != k[n] and js[best] < js[k[n]] * (1 - MIN_GAIN):
-                k[n] = best
-                changed = True
-        log(f"  [{tag}] round {rnd}: {_fmt(k)}, J {ev.J(k, split):.4f}")
-        if not changed:
-            break
+    last = list(GRID)[-1]
+
+    def round_log(rnd, name, js, k):
+        if name == last:
+            log(f"  [{tag}] round {rnd}: {_fmt(k)}, J {ev.J(k, split):.4f}")
+
+    k = coordinate_descent(lambda k: ev.J(k, split), SHIPPED, GRID,  # (2) coordinate descent
+                           min_gain=MIN_GAIN, max_rounds=MAX_ROUNDS, valid=_valid,
+                           log=round_log)
     pairs = [{**k, "SHARP_EDGE": a, "SOFT_EDGE": b}  # (3) the two sharpness thresholds
              for a in GRID["SHARP_EDGE"] for b in GRID["SOFT_EDGE"]]
     chosen, edge = _pick(pairs, ev, split)

@@ -46,6 +46,7 @@ import time
 import cv2
 import numpy as np
 
+from coordinate_descent import coordinate_descent
 from depthsmith.bench import machine
 from depthsmith.bench._refine_tasks import REFINE, peer_guided
 from depthsmith.bench._rgbdd_tasks import REFINE_RGBDD
@@ -129,23 +130,13 @@ class Split:
 def descend(split, start, log=print):
     """Coordinate descent of :meth:`Split.objective` over :data:`GRID` from ``start``;
     returns the constants and the last round's J per grid value of each constant."""
-    k = start
-    table = {}
-    for rnd in range(MAX_ROUNDS):
-        changed = False
-        for name, values in GRID.items():
-            js = {x: split.objective(dataclasses.replace(k, **{name: x})) for x in values}
-            cur = split.objective(k)
-            best = min(js, key=js.get)
-            if js[best] < cur * (1 - MIN_GAIN) and best != getattr(k, name):
-                k = dataclasses.replace(k, **{name: best})
-                changed = True
-            table[name] = js
-            log(f"  [{split.name} round {rnd}] {name}: "
-                + ", ".join(f"{x:g}: {j:.4f}" for x, j in js.items())
-                + f" -> {getattr(k, name):g}")
-        if not changed:
-            break
+    def step_log(rnd, name, js, k):
+        log(f"  [{split.name} round {rnd}] {name}: "
+            + ", ".join(f"{x:g}: {j:.4f}" for x, j in js.items()) + f" -> {k[name]:g}")
+
+    k = _auto.Constants(**coordinate_descent(
+        lambda d: split.objective(_auto.Constants(**d)), dataclasses.asdict(start), GRID,
+        min_gain=MIN_GAIN, max_rounds=MAX_ROUNDS, log=step_log))
     # the sensitivity table at the final constants
     table = {name: {x: split.objective(dataclasses.replace(k, **{name: x})) for x in values}
              for name, values in GRID.items()}
