@@ -132,6 +132,28 @@ def _rmse(pred, gt, mask, clip, div):
     return float(np.sqrt(np.mean(e ** 2)))
 
 
+def _inputs(root, rgbdd_step):
+    """Every case's low-res input as the cases file scores it: (split, set, name, key,
+    factor, downsampling, lr, ground truth, guide, mask or None, clip, div), the scenes of
+    :func:`_cases` cropped to each factor's multiple and downsampled every way of
+    :data:`DOWNS`, then the RGB-D-D frames with the phone ToF's own low-res depth (factor 0,
+    "real", key None: scored by the shipped model)."""
+    for split, ds, name, key, hr, rgb, mask, clip, div in _cases(root, rgbdd_step):
+        for k in FACTORS:
+            H, W = hr.shape[0] // k * k, hr.shape[1] // k * k
+            crop = np.ascontiguousarray(hr[:H, :W])
+            g = np.ascontiguousarray(rgb[:H, :W])
+            m = None if mask is None else mask[:H, :W]
+            for how in DOWNS:
+                lr = downsample(crop, k, how, seed=zlib.crc32(f"{name}{k}".encode()))
+                yield split, ds, name, key, k, how, lr, crop, g, m, clip, div
+    for f in scenes("rgbdd", root, require=("depth_lr_phone_filled_mm.png",)):
+        s = load(f)
+        lr = np.nan_to_num(s.extra["depth_lr"], nan=0.0).astype(np.float32)
+        gt = np.nan_to_num(s.depth, nan=0.0).astype(np.float32)
+        yield "B", "rgbdd_real", f.name, None, 0, "real", lr, gt, s.rgb, None, None, 10.0
+
+
 def _model_for(key, runs, all_keys, shipped):
     if key is None:
         return shipped
@@ -170,30 +192,14 @@ def run(a):
             r = json.loads(line)
             done.add((r["set"], r["name"], r["factor"], r["down"]))
     with a.cases.open("a") as out:
-        for split, ds, name, key, hr, rgb, mask, clip, div in _cases(root, a.rgbdd_step):
-            model = _model_for(key, a.runs, all_keys, shipped)
-            for k in FACTORS:
-                H, W = hr.shape[0] // k * k, hr.shape[1] // k * k
-                crop = np.ascontiguousarray(hr[:H, :W])
-                g = np.ascontiguousarray(rgb[:H, :W])
-                m = None if mask is None else mask[:H, :W]
-                for how in DOWNS:
-                    if (ds, name, k, how) in done:
-                        continue
-                    lr = downsample(crop, k, how, seed=zlib.crc32(f"{name}{k}".encode()))
-                    row = _score_case(model, lr, g, crop, m, clip, div)
-                    out.write(json.dumps({"split": split, "set": ds, "name": name,
-                                          "factor": k, "down": how, **row}) + "\n")
-                    out.flush()
-        for f in scenes("rgbdd", root, require=("depth_lr_phone_filled_mm.png",)):
-            if ("rgbdd_real", f.name, 0, "real") in done:
+        for split, ds, name, key, k, how, lr, gt, g, m, clip, div in _inputs(root,
+                                                                          a.rgbdd_step):
+            if (ds, name, k, how) in done:
                 continue
-            s = load(f)
-            lr = np.nan_to_num(s.extra["depth_lr"], nan=0.0).astype(np.float32)
-            gt = np.nan_to_num(s.depth, nan=0.0).astype(np.float32)
-            row = _score_case(shipped, lr, s.rgb, gt, None, None, 10.0)
-            out.write(json.dumps({"split": "B", "set": "rgbdd_real", "name": f.name,
-                                  "factor": 0, "down": "real", **row}) + "\n")
+            row = _score_case(_model_for(key, a.runs, all_keys, shipped), lr, g, gt, m, clip,
+                              div)
+            out.write(json.dumps({"split": split, "set": ds, "name": name, "factor": k,
+                                  "down": how, **row}) + "\n")
             out.flush()
 
 
@@ -206,9 +212,8 @@ DETECTOR = {"STEP_FRACTION": (0.05, 0.2), "FLAT_FRACTION": (0.15, 0.6),
 def detector_stats(a):
     """The statistic of every case of ``--cases`` recomputed under each detector setting
     (shipped, then every constant of :data:`DETECTOR` at 0.5x / 2x): {setting: {case key:
-    stat or None}}. The low-res inputs are rebuilt exactly as :func:`run` built them (same
-    crops, downsamplings and noise seeds); the methods are not re-run, their RMSEs stay
-    those of the cases file."""
+    stat or None}}. The low-res inputs are :func:`run`'s (:func:`_inputs`); the methods are
+    not re-run, their RMSEs stay those of the cases file."""
     from depthsmith.upsample import _sampling
 
     settings = {"shipped": {}}
@@ -230,17 +235,8 @@ def detector_stats(a):
                     setattr(_sampling, n, x)
             out[s][key] = None if np.isnan(f) else f
 
-    for _split, ds, name, _key, hr, _rgb, _mask, _clip, _div in _cases(root, a.rgbdd_step):
-        for k in FACTORS:
-            H, W = hr.shape[0] // k * k, hr.shape[1] // k * k
-            crop = np.ascontiguousarray(hr[:H, :W])
-            for how in DOWNS:
-                lr = downsample(crop, k, how, seed=zlib.crc32(f"{name}{k}".encode()))
-                stats(lr, f"{ds}|{name}|{k}|{how}")
-    for f in scenes("rgbdd", root, require=("depth_lr_phone_filled_mm.png",)):
-        s = load(f)
-        lr = np.nan_to_num(s.extra["depth_lr"], nan=0.0).astype(np.float32)
-        stats(lr, f"rgbdd_real|{f.name}|0|real")
+    for _split, ds, name, _key, k, how, lr, *_ in _inputs(root, a.rgbdd_step):
+        stats(lr, f"{ds}|{name}|{k}|{how}")
     return out
 
 
