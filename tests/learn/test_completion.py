@@ -80,7 +80,7 @@ def torch():
     return pytest.importorskip("torch", reason="PyTorch absent: install the learn extra")
 
 
-@pytest.mark.parametrize("config", [{}, {"fast": True, "levels": 3}])
+@pytest.mark.parametrize("config", [{}, {"fast": True, "levels": 3}, {"prior": True}])
 def test_torch_and_onnx_agree(torch, tmp_path, config):
     pytest.importorskip("onnx", reason="onnx absent: install the learn extra")
     from depthsmith.learn import _runtime
@@ -99,9 +99,12 @@ def test_torch_and_onnx_agree(torch, tmp_path, config):
         d = rng.random((1, 1, h, w)).astype(np.float32)
         m = (rng.random((1, 1, h, w)) < 0.1).astype(np.float32)
         g = rng.random((1, 3, h, w)).astype(np.float32)
+        ins = {"depth": d, "mask": m, "rgb": g}
+        if config.get("prior"):
+            ins["prior"] = rng.random((1, 1, h, w)).astype(np.float32)
         with torch.no_grad():
-            ref = [t.numpy() for t in model(*(torch.from_numpy(a) for a in (d, m, g)))]
-        got = _runtime.run(path, {"depth": d, "mask": m, "rgb": g})
+            ref = [t.numpy() for t in model(*(torch.from_numpy(a) for a in ins.values()))]
+        got = _runtime.run(path, ins)
         for a, b in zip(got, ref, strict=True):
             assert a.shape == b.shape
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * np.abs(b).max())
@@ -122,17 +125,21 @@ def test_nconv_ignores_invalid_pixels(torch):
     assert float(ca.min()) >= 0 and float(ca.max()) <= 1
 
 
-def test_smoke_training_resumes_and_exports(torch, tmp_path):
+@pytest.mark.parametrize("prior", [False, True])
+def test_smoke_training_resumes_and_exports(torch, tmp_path, prior):
     from depthsmith.learn._checkpoint import load_dict
     from depthsmith.learn._train_complete import train
 
     kw = dict(data_dir=None, out_dir=tmp_path, progress=False, batch=2, patch=64,
-              n_synthetic=3, synthetic_size=(64, 64), val_minutes=10,
-              config={"features": 8, "blocks": 1, "levels": 3})
+              n_synthetic=3, synthetic_size=(96, 96), val_minutes=10,
+              config={"features": 8, "blocks": 1, "levels": 3, "prior": prior})
     r = train(minutes=0.01, export=False, **kw)
     assert r["steps"] >= 1 and np.isfinite(r["history"][-1][2])
     ck = load_dict(r["checkpoint"])  # weights_only=True
     assert ck["model"] == "CompletionNet" and ck["config"]["features"] == 8
+    assert ck["config"].get("prior", False) == prior
+    if prior:  # the first validation is the classical estimate's, before any step
+        assert r["history"][0][0] == 0 and np.isfinite(r["history"][0][3])
     r2 = train(minutes=0.02, **kw)  # resumes from the checkpoint
     assert r2["steps"] > r["steps"]
     d, rgb, m, sparse = _sparse()
@@ -153,3 +160,58 @@ def test_patterns_respect_validity_and_density():
         assert m.mean() < 0.2
     lines = draw_pattern(np.ones((64, 64), bool), rgb[:64, :64], rng, 0.1, "lines")
     assert lines.any(axis=1).sum() <= 32  # whole rows without samples
+
+
+def test_untrained_prior_model_returns_the_classical_default(torch, tmp_path):
+    """A ``prior=True`` model's correction starts at zero: exported untrained, the
+    ``learned`` method must give what ``auto`` gives (the prior reaches the network through
+    the runtime's normalisation and back), and a trained correction must change it."""
+    pytest.importorskip("onnx", reason="onnx absent: install the learn extra")
+    from depthsmith.learn._completion_net import CompletionNet
+    from depthsmith.learn._train_complete import export_onnx
+
+    torch.manual_seed(0)
+    model = CompletionNet(prior=True, features=8, blocks=1, levels=3).eval()
+    path = export_onnx(model, tmp_path / "p.onnx")
+    d, rgb, m, sparse = _sparse(seed=5, h=48, w=72, density=0.03)
+    ref = complete(sparse, rgb)  # auto
+    got = complete(sparse, rgb, method="learned", model=str(path))
+    span = float(np.ptp(sparse[m]))
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-5 * span)
+    np.testing.assert_allclose(complete(sparse, None, method="learned", model=str(path)),
+                               complete(sparse), rtol=0, atol=1e-5 * span)
+    with torch.no_grad():
+        model.fine.bias.fill_(0.1)  # a correction of 0.1 of the normalised range
+    path2 = export_onnx(model, tmp_path / "p2.onnx")
+    moved = complete(sparse, rgb, method="learned", model=str(path2))
+    assert np.abs(moved - ref)[~m].min() > 0.02 * span
+
+
+def test_prior_model_needs_its_prior(torch):
+    from depthsmith.learn._completion_net import CompletionNet
+
+    with pytest.raises(ValueError, match="prior"):
+        CompletionNet(prior=True, guided=False)
+    model = CompletionNet(prior=True, features=8, blocks=1, levels=3)
+    z = torch.zeros(1, 1, 32, 32)
+    with pytest.raises(ValueError, match="pass prior"):
+        model(z, z, torch.zeros(1, 3, 32, 32))
+
+
+def test_prior_batches_hold_the_classical_estimate():
+    """``make_batch(prior=True)``: the prior channel is the classical completion of the
+    crop's samples (computed with a margin), normalised like the target, and it keeps the
+    samples."""
+    from depthsmith.learn._train_complete import make_batch
+
+    synth = [render_scene(s, 128, 160) for s in range(3)]
+    rng = np.random.default_rng(0)
+    D, M, G, T, V, P = make_batch([], synth, 4, 64, rng, p_synth=1.0, prior=True, margin=16)
+    assert P.shape == D.shape and np.isfinite(P).all()
+    m = M > 0
+    np.testing.assert_allclose(P[m], np.clip(D[m], -0.5, 1.5), atol=1e-5)
+    t = np.clip(T, -0.5, 1.5)
+    err = np.sqrt(np.mean((P - t) ** 2))
+    flat = np.sqrt(np.mean((np.median(D[m]) - t) ** 2))
+    assert err < 0.7 * flat  # an estimate, not noise
+    assert make_batch([], synth, 2, 64, np.random.default_rng(0), p_synth=1.0)[5] is None

@@ -34,13 +34,14 @@ def normalise(values) -> tuple[float, float]:
     return float(lo), scale
 
 
-def prepare(depth, valid, guide, multiple: int = MULTIPLE):
+def prepare(depth, valid, guide, multiple: int = MULTIPLE, prior=None):
     """The network's inputs for one image: ``(inputs, (offset, scale), (H, W))``.
 
     ``inputs`` maps ``"depth"``, ``"mask"`` and ``"rgb"`` to float32 (1, C, H', W') arrays,
     edge-padded to multiples of ``multiple`` (the mask is zero in the padding); ``guide``
     is a :class:`~depthsmith._validate.Guide` or None (then a flat gray image, as in
-    training).
+    training). ``prior``, a dense (H, W) estimate in the depth's units, adds ``"prior"``:
+    normalised like the depth, clipped to [-0.5, 1.5] and edge-padded.
     """
     h, w = depth.shape
     off, scale = normalise(depth[valid])
@@ -53,22 +54,31 @@ def prepare(depth, valid, guide, multiple: int = MULTIPLE):
     else:  # the same guide conversion and edge padding as the SR model's
         rgb = guide_input(pad_to(guide.levels, multiple))
     inputs = {"depth": dn[None, None], "mask": m[None, None], "rgb": rgb}
+    if prior is not None:
+        pn = np.clip((np.asarray(prior, np.float64) - off) / scale, -0.5, 1.5)
+        inputs["prior"] = np.pad(pn.astype(np.float32), ((0, ph), (0, pw)), mode="edge")[None, None]
     return inputs, (off, scale), (h, w)
 
 
 def learned(depth, guide=None, *, valid=None, model: str = MODEL, keep_samples: bool = True):
-    """Dense depth from sparse samples by the shipped CompletionNet (a small CNN).
+    """Dense depth from sparse samples by the shipped CompletionNet (a small CNN) refining the
+    classical default.
 
-    The network (``depthsmith.learn._completion_net.CompletionNet``, trained here, weights
-    and card in ``depthsmith/learn/models/complete.*``) first interpolates the samples
-    with a learned multi-scale normalized convolution whose non-negative weights propagate
-    a confidence (Eldesokey et al.), then corrects that estimate with a small CNN over the
-    colour image at a quarter of the resolution. Depth is normalised by the samples' robust
-    range (:func:`normalise`), so any units work and come back unchanged; the input is
-    padded to the multiple the model needs (its metadata; 64 by default) and cropped
-    back. It was trained on 0.1-30 % samples in uniform, gradient, grid, scan-line and
-    clustered patterns, on Middlebury scenes and procedural scenes (see the card). Runs
-    through onnxruntime; PyTorch is not needed.
+    First the classical default (:func:`~depthsmith.complete.auto`) completes the samples;
+    then the network (``depthsmith.learn._completion_net.CompletionNet`` with
+    ``prior=True``, trained here, weights and card in ``depthsmith/learn/models/complete.*``)
+    adds a correction to that estimate, computed by a small CNN at a quarter of the
+    resolution over the colour image, the samples, the classical estimate and its own
+    learned multi-scale normalized convolution of the samples (non-negative weights that
+    propagate a confidence, Eldesokey et al.; the confidence :func:`predict` returns).
+    The correction's last layer started at zero in training, so the method starts from the
+    classical result and only moves away where training found it pays. Depth is
+    normalised by the samples' robust range (:func:`normalise`), so any units work and
+    come back unchanged; the input is padded to the multiple the model needs (its
+    metadata; 64 by default) and cropped back. It was trained on 0.1-30 % samples in
+    uniform, gradient, grid, scan-line and clustered patterns, on Middlebury scenes and
+    procedural scenes (see the card). Runs through onnxruntime; PyTorch is not needed. A
+    model without a ``prior`` input (0.3.2's, or a user's) runs on the samples alone.
 
     Parameters
     ----------
@@ -123,7 +133,15 @@ def predict(depth, valid, guide, model: str = MODEL):
         multiple = max(1, int(meta.get("multiple", MULTIPLE)))
     except ValueError:
         multiple = MULTIPLE
-    inputs, (off, scale), (h, w) = prepare(depth, valid, guide, multiple)
+    prior = None
+    if "prior" in [i.name for i in _runtime.session(model).get_inputs()]:
+        if meta.get("prior", "auto") != "auto":
+            raise InputError(f"model {model!r} asks for a prior {meta['prior']!r}: only "
+                             "'auto' (the classical default's estimate) is known")
+        from ._api import auto
+
+        prior = auto(depth, guide, valid=valid)
+    inputs, (off, scale), (h, w) = prepare(depth, valid, guide, multiple, prior)
     outs = _runtime.run(model, inputs)
     if len(outs) != 2 or np.shape(outs[0]) != inputs["mask"].shape:
         raise InputError(f"model {model!r} does not return (depth, confidence) of the input "

@@ -92,6 +92,14 @@ class CompletionNet(nn.Module):
     channels) and one full-resolution 3 x 3 convolution over them, the colour and the
     stage-1 depth, adding a correction to the stage-1 depth.
 
+    ``prior=True`` makes the refiner correct a classical estimate instead of the stage-1
+    one: ``forward`` takes a fourth input, ``prior``, the classical default's dense
+    completion (:func:`depthsmith.complete.auto` on the same samples and guide, normalised
+    like the depth), the refiner sees it beside the other channels, and the output is
+    ``prior + correction`` (the correction's last layer starts at zero, so an untrained
+    model returns the classical estimate). Stage 1 still runs: its depth is a refiner
+    input and its propagated confidence the confidence output.
+
     ``fast=True`` is the "downscale, interpolate, upscale" variant of the research
     (Makarov et al.): the sparse input is pooled to half resolution first, stage 1 runs
     there and its output is upsampled bilinearly before the refiner.
@@ -116,6 +124,8 @@ class CompletionNet(nn.Module):
         The downscale-interpolate-upscale variant.
     guided : bool
         False: stage 1 only (the unguided normalized-convolution network; ``rgb`` unused).
+    prior : bool
+        Refine a classical estimate given as a fourth input (see above; needs ``guided``).
 
     References
     ----------
@@ -128,11 +138,17 @@ class CompletionNet(nn.Module):
     """
 
     def __init__(self, channels: int = 4, levels: int = 5, features: int = 24, blocks: int = 3,
-                 refine_factor: int = 4, fast: bool = False, guided: bool = True):
+                 refine_factor: int = 4, fast: bool = False, guided: bool = True,
+                 prior: bool = False):
         super().__init__()
+        if prior and not guided:
+            raise ValueError("prior=True needs the refiner (guided=True)")
         self.config = {"channels": channels, "levels": levels, "features": features,
                        "blocks": blocks, "refine_factor": refine_factor, "fast": fast,
                        "guided": guided}
+        if prior:  # older checkpoints have no such key
+            self.config["prior"] = True
+        self.prior = prior
         c = channels
         self.levels = levels
         self.fast = fast
@@ -144,10 +160,11 @@ class CompletionNet(nn.Module):
         self.fuse = nn.ModuleList([NConv2d(2 * c, c, 3) for _ in range(1, levels)])
         self.out = NConv2d(2 * c, 1, 3)
         if guided:
-            self.head = nn.Conv2d(7 * refine_factor ** 2, features, 3, padding=1)
+            k = int(prior)
+            self.head = nn.Conv2d((7 + k) * refine_factor ** 2, features, 3, padding=1)
             self.body = nn.Sequential(*[_ResBlock(features) for _ in range(blocks)])
             self.tail = nn.Conv2d(features, 4 * refine_factor ** 2, 3, padding=1)
-            self.fine = nn.Conv2d(4 + 4, 1, 3, padding=1)
+            self.fine = nn.Conv2d(4 + 4 + k, 1, 3, padding=1)
             nn.init.zeros_(self.fine.weight)
             nn.init.zeros_(self.fine.bias)
 
@@ -170,14 +187,14 @@ class CompletionNet(nn.Module):
             x, c = self.fuse[i - 1](torch.cat([xs[i], _up(x)], 1), torch.cat([cs[i], _up(c)], 1))
         return self.out(torch.cat([xs[0], _up(x)], 1), torch.cat([cs[0], _up(c)], 1))
 
-    def forward(self, depth, mask, rgb):
+    def forward(self, depth, mask, rgb, prior=None):
         """``(depth, confidence)`` in normalised units (see the class docstring)."""
-        out, conf, _ = self.forward_all(depth, mask, rgb)
+        out, conf, _ = self.forward_all(depth, mask, rgb, prior)
         return out, conf
 
-    def forward_all(self, depth, mask, rgb):
+    def forward_all(self, depth, mask, rgb, prior=None):
         """``(depth, confidence, stage-1 depth)`` (training uses the last for its auxiliary
-        loss)."""
+        loss); ``prior`` is required when the model was built with ``prior=True``."""
         d = depth * mask
         if self.fast:
             d0, c0 = self.stage1(*_pool(d, mask))
@@ -187,8 +204,15 @@ class CompletionNet(nn.Module):
             d0, c0 = self.stage1(d, mask)
         if not self.guided:
             return d0, c0, d0
-        x = torch.cat([rgb, d0, c0, d, mask], 1)
+        if self.prior:
+            if prior is None:
+                raise ValueError("this CompletionNet refines a classical estimate: pass prior")
+            x = torch.cat([rgb, d0, c0, d, mask, prior], 1)
+        else:
+            x = torch.cat([rgb, d0, c0, d, mask], 1)
         f = F.relu(self.head(F.pixel_unshuffle(x, self.r)))
         f = self.tail(F.relu(self.body(f)))
         f = F.relu(F.pixel_shuffle(f, self.r))
+        if self.prior:
+            return prior + self.fine(torch.cat([f, rgb, d0, prior], 1)), c0, d0
         return d0 + self.fine(torch.cat([f, rgb, d0], 1)), c0, d0

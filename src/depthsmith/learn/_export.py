@@ -37,7 +37,7 @@ def example_inputs(model_name: str, config: dict, h: int = 64, w: int = 96):
     spec = getattr(cls, "onnx_spec", None)
     if spec is not None:
         return spec(config, h, w)
-    if model_name == "CompletionNet":  # forward(depth, mask, rgb) -> (depth, confidence)
+    if model_name == "CompletionNet":  # forward(depth, mask, rgb[, prior]) -> (depth, confidence)
         k = int(getattr(cls(**config), "multiple", 1))
         h, w = -(-h // k) * k, -(-w // k) * k
         g = torch.Generator().manual_seed(0)
@@ -45,6 +45,9 @@ def example_inputs(model_name: str, config: dict, h: int = 64, w: int = 96):
         ins = (torch.rand(1, 1, h, w, generator=g) * mask, mask,
                torch.rand(1, 3, h, w, generator=g))
         names = ["depth", "mask", "rgb"]
+        if config.get("prior"):
+            ins = (*ins, torch.rand(1, 1, h, w, generator=g))
+            names.append("prior")
         outs = ["depth_out", "confidence"]
         axes = {n: {2: "H", 3: "W"} for n in names + outs}
         return ins, names, outs, axes

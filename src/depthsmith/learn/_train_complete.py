@@ -20,14 +20,17 @@ import numpy as np
 from .._validate import InputError
 from ..complete._learned import normalise
 
-__all__ = ["train", "draw_pattern", "make_batch", "export_onnx", "synthetic_pool",
-           "PATTERNS", "CHECKPOINT"]
+__all__ = ["train", "draw_pattern", "make_batch", "classical_prior", "export_onnx",
+           "synthetic_pool", "PATTERNS", "CHECKPOINT", "CONFIG"]
 
 #: Sampling patterns drawn in training, with their probabilities.
 PATTERNS = {"uniform": 0.25, "gradient": 0.15, "both": 0.15, "grid": 0.15, "lines": 0.15,
             "clustered": 0.15}
 #: The checkpoint file name inside ``out_dir``.
 CHECKPOINT = "complete.pt"
+#: The CompletionNet configuration :func:`train` builds by default (the shipped model's):
+#: a refiner of the classical default's estimate (``prior``), 32 features, 4 blocks.
+CONFIG = {"prior": True, "features": 32, "blocks": 4}
 
 
 def _grad(rgb: np.ndarray) -> np.ndarray:
@@ -132,21 +135,43 @@ def _crop(depth, valid, rgb, patch, rng):
             np.ascontiguousarray(g))
 
 
-def make_batch(real, synth, batch: int, patch: int, rng, p_synth: float = 0.5):
-    """One training batch as NumPy arrays ``(depth, mask, rgb, target, target_valid)``,
-    (N, C, P, P), depth and target normalised by the samples' robust range
-    (:func:`~depthsmith.complete._learned.normalise`, as inference does).
+def classical_prior(depth: np.ndarray, mask: np.ndarray, rgb) -> np.ndarray:
+    """The classical default's completion (:func:`depthsmith.complete.auto`, samples kept)
+    of the samples ``depth[mask]`` with guide ``rgb`` (uint8 (H, W, 3) or None): the
+    estimate a ``prior=True`` CompletionNet refines, in training as in inference."""
+    from ..complete import complete
+
+    return complete(np.where(mask, depth, 0).astype(np.float32), rgb, valid=mask)
+
+
+def make_batch(real, synth, batch: int, patch: int, rng, p_synth: float = 0.5,
+               prior: bool = False, margin: int = 32, p_scene_norm: float = 0.0):
+    """One training batch as NumPy arrays ``(depth, mask, rgb, target, target_valid,
+    prior)``, (N, C, P, P), depth, target and prior normalised by the samples' robust range
+    (:func:`~depthsmith.complete._learned.normalise`, as inference does); ``prior`` is None
+    unless asked for.
 
     ``real`` are :class:`~depthsmith.learn._data.Scene` objects, ``synth`` ``(depth, rgb)``
     pairs; synthetic depth is used as is or inverted (a disparity-like map) at random.
     Samples get multiplicative noise (sigma up to 2 %) in 30 % of the crops; 5 % of the
-    crops have a flat gray guide (so the model also runs without one).
+    crops have a flat gray guide (so the model also runs without one). With ``prior``,
+    each crop is cut with ``margin`` more pixels on every side, the samples are drawn over
+    all of it, the classical estimate (:func:`classical_prior`, without a guide on the
+    flat-gray crops) is computed there, so that the crop's border sees samples beyond it
+    as in a whole image, and the centre ``patch`` x ``patch`` is kept. A fraction
+    ``p_scene_norm`` of the crops is normalised by the robust range of the whole scene the
+    crop comes from (its valid depth) instead of the crop's samples: inference normalises
+    by the samples of the whole image, so a crop of a large image sees a fraction of the
+    range, and the network should have seen that too.
     """
     D = np.zeros((batch, 1, patch, patch), np.float32)
     M = np.zeros_like(D)
     T = np.zeros_like(D)
     V = np.zeros_like(D)
+    P = np.zeros_like(D) if prior else None
     G = np.zeros((batch, 3, patch, patch), np.float32)
+    pm = margin if prior else 0
+    inner = (slice(pm, pm + patch), slice(pm, pm + patch))
     for i in range(batch):
         if synth and (not real or rng.random() < p_synth):
             d, g = synth[int(rng.integers(len(synth)))]
@@ -156,30 +181,42 @@ def make_batch(real, synth, batch: int, patch: int, rng, p_synth: float = 0.5):
         else:
             s = real[int(rng.integers(len(real)))]
             d, v, g = s.depth, s.valid, s.rgb
-        d, v, g = _crop(d, v, g, patch, rng)
+        scene_norm = normalise(d[v]) if p_scene_norm and rng.random() < p_scene_norm else None
+        d, v, g = _crop(d, v, g, patch + 2 * pm, rng)
         m = draw_pattern(v, g, rng)
         sv = d[m].astype(np.float64)
         if rng.random() < 0.3:
             sv = sv * (1 + rng.normal(0, rng.uniform(0, 0.02), sv.size))
-        off, scale = normalise(sv)
+        flat = rng.random() < 0.05
+        if prior:
+            ds = np.zeros(d.shape, np.float32)
+            ds[m] = sv
+            pr = classical_prior(ds, m, None if flat else g)
+            d, v, g, m, ds, pr = (a[inner] for a in (d, v, g, m, ds, pr))
+            if not m.any():  # the centre holds no sample: keep one of the estimate's pixels
+                m = np.zeros_like(m)
+                m[patch // 2, patch // 2] = True
+                ds = np.where(m, pr, 0).astype(np.float32)
+            sv = ds[m].astype(np.float64)
+        off, scale = normalise(sv) if scene_norm is None else scene_norm
         dn = np.zeros((patch, patch), np.float32)
         dn[m] = (sv - off) / scale
         D[i, 0] = dn
         M[i, 0] = m
         T[i, 0] = (d - off) / scale
         V[i, 0] = v
-        if rng.random() < 0.05:
-            G[i] = 0.5
-        else:
-            G[i] = g.transpose(2, 0, 1) / np.float32(255)
-    return D, M, G, T, V
+        if prior:
+            P[i, 0] = np.clip((pr - off) / scale, -0.5, 1.5)
+        G[i] = 0.5 if flat else g.transpose(2, 0, 1) / np.float32(255)
+    return D, M, G, T, V, P
 
 
 def export_onnx(model, path, opset: int = 17) -> Path:
     """Write ``model`` (a CompletionNet) to ONNX with dynamic height and width (inputs
-    ``depth``, ``mask``, ``rgb``; outputs ``out_depth``, ``confidence``), atomically. The
-    file's metadata holds ``multiple`` (H and W must be multiples of it), ``model`` and
-    ``config``."""
+    ``depth``, ``mask``, ``rgb`` and, for a ``prior=True`` model, ``prior``; outputs
+    ``out_depth``, ``confidence``), atomically. The file's metadata holds ``multiple`` (H
+    and W must be multiples of it), ``model``, ``config`` and, for a ``prior=True`` model,
+    ``prior`` = ``auto`` (the runtime computes the classical default's estimate)."""
     import torch
 
     from ..io import atomic_path
@@ -189,6 +226,9 @@ def export_onnx(model, path, opset: int = 17) -> Path:
     x = (torch.zeros(1, 1, 2 * n, 2 * n), torch.ones(1, 1, 2 * n, 2 * n),
          torch.zeros(1, 3, 2 * n, 2 * n))
     names = ["depth", "mask", "rgb"]
+    if getattr(model, "prior", False):
+        x = (*x, torch.zeros(1, 1, 2 * n, 2 * n))
+        names.append("prior")
     axes = {k: {2: "height", 3: "width"} for k in [*names, "out_depth", "confidence"]}
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -209,6 +249,8 @@ def export_onnx(model, path, opset: int = 17) -> Path:
             "rgb", onnx.TensorProto.FLOAT, [1, 3, "height", "width"]))
     meta = {"multiple": str(n), "model": "CompletionNet",
             "config": json.dumps(model.config, sort_keys=True)}
+    if getattr(model, "prior", False):
+        meta["prior"] = "auto"
     for k, v in meta.items():
         e = m.metadata_props.add()
         e.key, e.value = k, v
@@ -226,17 +268,19 @@ def _huber(e, beta: float = 0.1):
 
 def _validate(model, val, torch) -> float:
     """Mean RMSE (in each scene's units) of the model over ``val`` = list of
-    ``(depth, valid, rgb, sample mask)``."""
+    ``(depth, valid, rgb, sample mask, classical estimate or None)``."""
     from .._validate import check_guide
     from ..complete._learned import MULTIPLE, prepare
 
     errs = []
     model.eval()
     with torch.no_grad():
-        for d, v, g, m in val:
+        for d, v, g, m, pr in val:
             inputs, (off, scale), (h, w) = prepare(np.where(m, d, 0).astype(np.float32), m,
-                                                    check_guide(g), MULTIPLE)
-            out = model(*(torch.from_numpy(inputs[k]) for k in ("depth", "mask", "rgb")))[0]
+                                                    check_guide(g), MULTIPLE, prior=pr)
+            names = ("depth", "mask", "rgb", "prior") if pr is not None else \
+                ("depth", "mask", "rgb")
+            out = model(*(torch.from_numpy(inputs[k]) for k in names))[0]
             p = out.numpy()[0, 0, :h, :w] * scale + off
             p[m] = d[m]
             errs.append(float(np.sqrt(np.mean((p[v] - d[v]) ** 2))))
@@ -244,30 +288,33 @@ def _validate(model, val, torch) -> float:
     return float(np.mean(errs))
 
 
-def _val_set(held, synth_val, rng_seed: int):
+def _val_set(held, synth_val, rng_seed: int, prior: bool = False):
     """Validation cases: each held-out scene (or, without any, each synthetic validation
-    scene) with a 1 % uniform and a 1 % grid sample mask, fixed seed."""
+    scene) with a 1 % uniform and a 1 % grid sample mask, fixed seed, and the classical
+    estimate of those samples when ``prior``."""
     rng = np.random.default_rng(rng_seed)
     out = []
+    cases = []
     if held:
         for s in held:
             if s.source == "middlebury_sr30":
                 continue  # the same scene is in middlebury/ with its raw GT
-            for pat in ("uniform", "grid"):
-                out.append((s.depth, s.valid, s.rgb, draw_pattern(s.valid, s.rgb, rng, 0.01, pat)))
+            cases.append((s.depth, s.valid, s.rgb))
     else:
-        for d, g in synth_val:
-            v = np.ones(d.shape, bool)
-            for pat in ("uniform", "grid"):
-                out.append((d, v, g, draw_pattern(v, g, rng, 0.01, pat)))
+        cases = [(d, np.ones(d.shape, bool), g) for d, g in synth_val]
+    for d, v, g in cases:
+        for pat in ("uniform", "grid"):
+            m = draw_pattern(v, g, rng, 0.01, pat)
+            out.append((d, v, g, m, classical_prior(d, m, g) if prior else None))
     return out
 
 
 def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
           fold: int | None = None, seed: int = 0, progress: bool = True, config=None,
           batch: int = 8, patch: int = 128, lr: float = 2e-3, n_synthetic: int = 160,
-          synthetic_size=(192, 256), p_synth: float = 0.5, checkpoint_minutes: float = 3.0,
-          val_minutes: float = 4.0, export: bool = True, synthetic_cache=None) -> dict:
+          synthetic_size=(192, 256), p_synth: float = 0.3, checkpoint_minutes: float = 3.0,
+          val_minutes: float = 4.0, export: bool = True, synthetic_cache=None,
+          p_scene_norm: float = 0.0) -> dict:
     """Train a CompletionNet on the CPU for ``minutes`` (in total over resumed runs).
 
     Random 128 x 128 crops (flips), sample densities 0.1-30 % (half the crops near the
@@ -275,6 +322,9 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
     fraction ``1 - p_synth`` of the crops from the Middlebury scenes of ``data_dir`` (the
     four seed scenes never), the others from ``n_synthetic`` procedural scenes
     (:func:`synthetic_pool`, cached in ``synthetic_cache``).
+    With a ``prior=True`` config (the default) every crop also gets the classical default's
+    estimate of its samples (:func:`classical_prior`, with a margin: see
+    :func:`make_batch`), and the first validation, before any step, is that estimate's.
     Loss: Huber (squared error up to 0.1, linear beyond) of the normalised depth, the target
     clipped to [-0.5, 1.5], over the crop's valid ground truth, plus 0.2 x that of the
     normalized-convolution stage alone. Adam, learning rate ``lr`` with a cosine
@@ -304,7 +354,9 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
     progress : bool
         A tqdm progress bar with the loss and the validation RMSE.
     config : dict, optional
-        :class:`~depthsmith.learn._completion_net.CompletionNet` keyword arguments.
+        :class:`~depthsmith.learn._completion_net.CompletionNet` keyword arguments; default
+        :data:`CONFIG` (the shipped model's: a refiner of the classical estimate). ``{}``
+        is the 0.3.2 model (the refiner corrects the normalized-convolution stage).
     batch, patch, lr : int, int, float
         Crops per step, crop size, initial learning rate.
     n_synthetic, synthetic_size, p_synth : int, (int, int), float
@@ -315,6 +367,10 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
         Export ``complete.onnx`` at the end.
     synthetic_cache : path, optional
         Folder of the rendered scenes' cache (default ``out_dir``).
+    p_scene_norm : float
+        Fraction of crops normalised by their whole scene's range (:func:`make_batch`);
+        0 for the shipped model (0.75 with lr 1e-3 was 0.2 % worse on two folds'
+        held-out scenes after 14 minutes, docs/learn_complete.md).
 
     Returns
     -------
@@ -338,13 +394,14 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
     synth = synthetic_pool(n_synthetic, tuple(synthetic_size), cache, 0, progress) \
         if n_synthetic else []
     synth_val = synthetic_pool(8, tuple(synthetic_size), cache, 1_000_000) if not held else []
-    val = _val_set(held, synth_val, 12345)
+    config = dict(CONFIG if config is None else config)
+    use_prior = bool(config.get("prior", False))
     if not real and not synth:
         raise InputError("no training data: give --data with Middlebury scenes or synthetic "
                          "scenes")
 
     torch.manual_seed(seed)
-    model = CompletionNet(**(config or {}))
+    model = CompletionNet(**config)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     ck = out / CHECKPOINT
     step, elapsed, history = 0, 0.0, []
@@ -354,15 +411,18 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
             raise InputError(f"{ck}: a {d['model']} checkpoint, not CompletionNet")
         model = CompletionNet(**d["config"])
         model.load_state_dict(d["state_dict"])
+        use_prior = model.prior
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         if "optimizer" in d:
             opt.load_state_dict(d["optimizer"])
         meta = d.get("meta", {})
         step, elapsed = int(meta.get("step", 0)), float(meta.get("elapsed_s", 0.0))
         history = [list(h) for h in meta.get("history", [])]
+    val = _val_set(held, synth_val, 12345, use_prior)
     budget = 60.0 * float(minutes)
     info = {"folds": folds, "fold": fold, "seed": seed, "batch": batch, "patch": patch,
             "lr": lr, "n_synthetic": n_synthetic, "p_synth": p_synth,
+            "p_scene_norm": p_scene_norm,
             "train_scenes": sorted({s.key for s in real}),
             "val_scenes": sorted({s.key for s in held})}
 
@@ -380,14 +440,20 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
     last_ck, last_val = elapsed, elapsed
     val_rmse = history[-1][3] if history else None
     loss_avg = None
+    if not history and val and use_prior:
+        # step 0 of a prior model is the classical estimate: its validation is the baseline
+        val_rmse = _validate(model, val, torch)
+        history.append([0, 0.0, None, val_rmse])
+        t_last = time.perf_counter()
     model.train()
     while elapsed < budget:
         rng = np.random.default_rng((seed, step))
-        D, M, G, T, V = (torch.from_numpy(a) for a in make_batch(real, synth, batch, patch, rng,
-                                                                   p_synth))
+        D, M, G, T, V, P = (None if a is None else torch.from_numpy(a) for a in make_batch(
+            real, synth, batch, patch, rng, p_synth, prior=use_prior,
+            p_scene_norm=p_scene_norm))
         for grp in opt.param_groups:
             grp["lr"] = lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * elapsed / budget)))
-        pred, _, d0 = model.forward_all(D, M, G)
+        pred, _, d0 = model.forward_all(D, M, G, P)
         T = T.clamp(-0.5, 1.5)  # beyond the samples' range: unpredictable, and clipped anyway
         n = V.sum().clamp_min(1)
         loss = (_huber(pred - T) * V).sum() / n
