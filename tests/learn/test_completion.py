@@ -173,7 +173,8 @@ def test_untrained_prior_model_returns_the_classical_default(torch, tmp_path):
     torch.manual_seed(0)
     model = CompletionNet(prior=True, features=8, blocks=1, levels=3).eval()
     path = export_onnx(model, tmp_path / "p.onnx")
-    d, rgb, m, sparse = _sparse(seed=5, h=48, w=72, density=0.03)
+    d, rgb, m, sparse = _sparse(seed=5, h=48, w=72, density=0.015)
+    assert m.mean() <= 0.02  # the network runs (CORRECT_MAX_DENSITY)
     ref = complete(sparse, rgb)  # auto
     got = complete(sparse, rgb, method="learned", model=str(path))
     span = float(np.ptp(sparse[m]))
@@ -215,3 +216,28 @@ def test_prior_batches_hold_the_classical_estimate():
     flat = np.sqrt(np.mean((np.median(D[m]) - t) ** 2))
     assert err < 0.7 * flat  # an estimate, not noise
     assert make_batch([], synth, 2, 64, np.random.default_rng(0), p_synth=1.0)[5] is None
+
+
+def test_dense_input_skips_the_correction(torch, tmp_path):
+    """Above ``CORRECT_MAX_DENSITY`` a prior model's ``learned`` is the classical estimate;
+    ``max_density=None`` runs the network anyway; a bad value is an InputError."""
+    pytest.importorskip("onnx", reason="onnx absent: install the learn extra")
+    from depthsmith.complete._learned import CORRECT_MAX_DENSITY, has_prior
+    from depthsmith.learn._completion_net import CompletionNet
+    from depthsmith.learn._train_complete import export_onnx
+
+    torch.manual_seed(0)
+    model = CompletionNet(prior=True, features=8, blocks=1, levels=3).eval()
+    with torch.no_grad():
+        model.fine.bias.fill_(0.1)
+    path = str(export_onnx(model, tmp_path / "p.onnx"))
+    assert has_prior(path) and has_prior()  # the shipped model corrects the classical one
+    d, rgb, m, sparse = _sparse(seed=6, h=48, w=72, density=0.1)
+    assert m.mean() > CORRECT_MAX_DENSITY
+    ref = complete(sparse, rgb)
+    np.testing.assert_array_equal(complete(sparse, rgb, method="learned", model=path), ref)
+    run = complete(sparse, rgb, method="learned", model=path, max_density=None)
+    assert np.abs(run - ref)[~m].max() > 0.01 * float(np.ptp(sparse[m]))
+    for bad in (0, 1.5, "x"):
+        with pytest.raises(InputError, match="max_density"):
+            complete(sparse, rgb, method="learned", model=path, max_density=bad)
