@@ -168,16 +168,15 @@ def eval_time(root, rounds, res, shipped="complete"):
     import onnxruntime as ort
 
     from depthsmith._validate import check_guide
-    from depthsmith.complete._learned import prepare
+    from depthsmith.complete._learned import has_prior, prepare
     from depthsmith.learn._runtime import model_path
 
     c = cases[0]
     d0, v0, g0 = np.nan_to_num(c.inputs["depth"]), c.inputs["valid"], c.inputs["guide"]
     path = str(model_path(shipped))
     meta = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).get_modelmeta()
-    needs_prior = "prior" in meta.custom_metadata_map
     # the classical estimate a prior model refines is computed outside the timed calls
-    prior = complete(d0, g0, valid=v0) if needs_prior else None
+    prior = complete(d0, g0, valid=v0) if has_prior(path) else None
     inputs, _, _ = prepare(d0, v0, check_guide(g0),
                            int(meta.custom_metadata_map.get("multiple", 32)), prior)
     for threads, spin in ((2, "1"), (2, "0"), (1, "0")):
