@@ -162,6 +162,13 @@ def test_patterns_respect_validity_and_density():
         assert m.mean() < 0.2
     lines = draw_pattern(np.ones((64, 64), bool), rgb[:64, :64], rng, 0.1, "lines")
     assert lines.any(axis=1).sum() <= 32  # whole rows without samples
+    # drawn densities stay below max_density (the default reaches 30 %)
+    full = np.ones((96, 96), bool)
+    capped = [draw_pattern(full, rgb, rng, None, "uniform", max_density=0.03).mean()
+              for _ in range(60)]
+    assert max(capped) < 0.05
+    wide = [draw_pattern(full, rgb, rng, None, "uniform").mean() for _ in range(60)]
+    assert max(wide) > 0.05
 
 
 def test_untrained_prior_model_returns_the_classical_default(torch, tmp_path):

@@ -40,16 +40,17 @@ def _grad(rgb: np.ndarray) -> np.ndarray:
 
 
 def draw_pattern(valid: np.ndarray, rgb: np.ndarray, rng, density: float | None = None,
-                 pattern: str | None = None) -> np.ndarray:
+                 pattern: str | None = None, max_density: float = 0.3) -> np.ndarray:
     """A random sample mask inside ``valid``: ``density`` (default: 50 % near 1 %, else
-    log-uniform in 0.1-30 %) and ``pattern`` (default drawn from :data:`PATTERNS`):
+    log-uniform in 0.1 % to ``max_density``, 30 %) and ``pattern`` (default drawn from
+    :data:`PATTERNS`):
     uniform, gradient (probability proportional to the colour's Sobel magnitude), both
     (half each), grid (random phase), lines (every k-th row, k in 2-8, random row phase,
     random dropout along the row: a LiDAR-like scan) or clustered (Gaussian blobs)."""
     h, w = valid.shape
     if density is None:
         density = (rng.uniform(0.007, 0.015) if rng.random() < 0.5
-                   else math.exp(rng.uniform(math.log(0.001), math.log(0.3))))
+                   else math.exp(rng.uniform(math.log(0.001), math.log(max_density))))
     if pattern is None:
         names = list(PATTERNS)
         pattern = names[rng.choice(len(names), p=np.array(list(PATTERNS.values())))]
@@ -145,7 +146,8 @@ def classical_prior(depth: np.ndarray, mask: np.ndarray, rgb) -> np.ndarray:
 
 
 def make_batch(real, synth, batch: int, patch: int, rng, p_synth: float = 0.5,
-               prior: bool = False, margin: int = 32, p_scene_norm: float = 0.0):
+               prior: bool = False, margin: int = 32, p_scene_norm: float = 0.0,
+               max_density: float = 0.3):
     """One training batch as NumPy arrays ``(depth, mask, rgb, target, target_valid,
     prior)``, (N, C, P, P), depth, target and prior normalised by the samples' robust range
     (:func:`~depthsmith.complete._learned.normalise`, as inference does); ``prior`` is None
@@ -183,7 +185,7 @@ def make_batch(real, synth, batch: int, patch: int, rng, p_synth: float = 0.5,
             d, v, g = s.depth, s.valid, s.rgb
         scene_norm = normalise(d[v]) if p_scene_norm and rng.random() < p_scene_norm else None
         d, v, g = _crop(d, v, g, patch + 2 * pm, rng)
-        m = draw_pattern(v, g, rng)
+        m = draw_pattern(v, g, rng, max_density=max_density)
         sv = d[m].astype(np.float64)
         if rng.random() < 0.3:
             sv = sv * (1 + rng.normal(0, rng.uniform(0, 0.02), sv.size))
@@ -314,7 +316,7 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
           batch: int = 8, patch: int = 128, lr: float = 2e-3, n_synthetic: int = 160,
           synthetic_size=(192, 256), p_synth: float = 0.3, checkpoint_minutes: float = 3.0,
           val_minutes: float = 4.0, export: bool = True, synthetic_cache=None,
-          p_scene_norm: float = 0.0) -> dict:
+          p_scene_norm: float = 0.0, max_density: float = 0.3) -> dict:
     """Train a CompletionNet on the CPU for ``minutes`` (in total over resumed runs).
 
     Random 128 x 128 crops (flips), sample densities 0.1-30 % (half the crops near the
@@ -422,7 +424,7 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
     budget = 60.0 * float(minutes)
     info = {"folds": folds, "fold": fold, "seed": seed, "batch": batch, "patch": patch,
             "lr": lr, "n_synthetic": n_synthetic, "p_synth": p_synth,
-            "p_scene_norm": p_scene_norm,
+            "p_scene_norm": p_scene_norm, "max_density": max_density,
             "train_scenes": sorted({s.key for s in real}),
             "val_scenes": sorted({s.key for s in held})}
 
@@ -450,7 +452,7 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
         rng = np.random.default_rng((seed, step))
         D, M, G, T, V, P = (None if a is None else torch.from_numpy(a) for a in make_batch(
             real, synth, batch, patch, rng, p_synth, prior=use_prior,
-            p_scene_norm=p_scene_norm))
+            p_scene_norm=p_scene_norm, max_density=max_density))
         for grp in opt.param_groups:
             grp["lr"] = lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * elapsed / budget)))
         pred, _, d0 = model.forward_all(D, M, G, P)
