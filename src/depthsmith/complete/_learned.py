@@ -109,8 +109,8 @@ def learned(depth, guide=None, *, valid=None, model: str = MODEL, keep_samples: 
     max_density : float or None
         For a model that corrects the classical estimate (the shipped one): above this
         valid fraction the network is not run and the classical estimate is returned
-        (default :data:`CORRECT_MAX_DENSITY`, 2 %: the correction was measured to hurt
-        denser input). None: always run it. Ignored by models without a ``prior`` input.
+        (default 0.02, ``CORRECT_MAX_DENSITY``: the correction was measured to hurt denser
+        input). 1 or None: always run it. Ignored by models without a ``prior`` input.
 
     Returns
     -------
