@@ -168,7 +168,7 @@ def eval_time(root, rounds, res, shipped="complete"):
     import onnxruntime as ort
 
     from depthsmith._validate import check_guide
-    from depthsmith.complete._learned import has_prior, prepare
+    from depthsmith.complete._learned import classical_prior, has_prior, prepare
     from depthsmith.learn._runtime import model_path
 
     c = cases[0]
@@ -176,7 +176,7 @@ def eval_time(root, rounds, res, shipped="complete"):
     path = str(model_path(shipped))
     meta = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).get_modelmeta()
     # the classical estimate a prior model refines is computed outside the timed calls
-    prior = complete(d0, g0, valid=v0) if has_prior(path) else None
+    prior = classical_prior(d0, v0, g0) if has_prior(path) else None
     inputs, _, _ = prepare(d0, v0, check_guide(g0),
                            int(meta.custom_metadata_map.get("multiple", 32)), prior)
     for threads, spin in ((2, "1"), (2, "0"), (1, "0")):

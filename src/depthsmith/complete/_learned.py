@@ -8,8 +8,8 @@ from .._validate import InputError, check_depth, check_guide, check_valid
 from ..learn._sr_infer import guide_input, pad_to
 from ._bounds import clip_to_samples
 
-__all__ = ["learned", "predict", "normalise", "prepare", "has_prior", "MODEL", "MULTIPLE",
-           "CORRECT_MAX_DENSITY"]
+__all__ = ["learned", "predict", "normalise", "prepare", "has_prior", "classical_prior",
+           "normalise_prior", "MODEL", "MULTIPLE", "CORRECT_MAX_DENSITY"]
 
 #: The shipped model (``depthsmith/learn/models/complete.onnx``, card ``complete.md``).
 MODEL = "complete"
@@ -42,6 +42,24 @@ def normalise(values) -> tuple[float, float]:
     return float(lo), scale
 
 
+def classical_prior(depth, valid, guide) -> np.ndarray:
+    """The estimate a ``prior`` model corrects: the classical default's completion
+    (:func:`~depthsmith.complete.auto`, samples kept) of ``depth[valid]`` with ``guide``
+    (an image, a :class:`~depthsmith._validate.Guide` or None). Inference and training
+    both take it from here."""
+    from ._api import auto
+
+    return auto(depth, guide, valid=valid)
+
+
+def normalise_prior(prior, offset: float, scale: float) -> np.ndarray:
+    """``prior`` (H, W, the depth's units) as the network sees it: ``(prior - offset) /
+    scale`` (the samples' normalisation, :func:`normalise`), clipped to [-0.5, 1.5],
+    float32."""
+    return np.clip((np.asarray(prior, np.float64) - offset) / scale, -0.5,
+                   1.5).astype(np.float32)
+
+
 def prepare(depth, valid, guide, multiple: int = MULTIPLE, prior=None):
     """The network's inputs for one image: ``(inputs, (offset, scale), (H, W))``.
 
@@ -49,7 +67,7 @@ def prepare(depth, valid, guide, multiple: int = MULTIPLE, prior=None):
     edge-padded to multiples of ``multiple`` (the mask is zero in the padding); ``guide``
     is a :class:`~depthsmith._validate.Guide` or None (then a flat gray image, as in
     training). ``prior``, a dense (H, W) estimate in the depth's units, adds ``"prior"``:
-    normalised like the depth, clipped to [-0.5, 1.5] and edge-padded.
+    :func:`normalise_prior`, edge-padded.
     """
     h, w = depth.shape
     off, scale = normalise(depth[valid])
@@ -63,8 +81,8 @@ def prepare(depth, valid, guide, multiple: int = MULTIPLE, prior=None):
         rgb = guide_input(pad_to(guide.levels, multiple))
     inputs = {"depth": dn[None, None], "mask": m[None, None], "rgb": rgb}
     if prior is not None:
-        pn = np.clip((np.asarray(prior, np.float64) - off) / scale, -0.5, 1.5)
-        inputs["prior"] = np.pad(pn.astype(np.float32), ((0, ph), (0, pw)), mode="edge")[None, None]
+        inputs["prior"] = np.pad(normalise_prior(prior, off, scale), ((0, ph), (0, pw)),
+                                 mode="edge")[None, None]
     return inputs, (off, scale), (h, w)
 
 
@@ -133,9 +151,7 @@ def learned(depth, guide=None, *, valid=None, model: str = MODEL, keep_samples: 
             raise InputError(f"max_density must be a fraction in (0, 1] or None, got "
                              f"{max_density!r}")
         if np.count_nonzero(v) > max_density * v.size and has_prior(model):
-            from ._api import auto
-
-            return auto(d, g, valid=v)
+            return classical_prior(d, v, g)
     out, _ = predict(d, v, g, model)
     if keep_samples:
         out[v] = d[v]
@@ -171,9 +187,7 @@ def predict(depth, valid, guide, model: str = MODEL):
         if meta.get("prior", "auto") != "auto":
             raise InputError(f"model {model!r} asks for a prior {meta['prior']!r}: only "
                              "'auto' (the classical default's estimate) is known")
-        from ._api import auto
-
-        prior = auto(depth, guide, valid=valid)
+        prior = classical_prior(depth, valid, guide)
     inputs, (off, scale), (h, w) = prepare(depth, valid, guide, multiple, prior)
     outs = _runtime.run(model, inputs)
     if len(outs) != 2 or np.shape(outs[0]) != inputs["mask"].shape:

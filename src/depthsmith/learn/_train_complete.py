@@ -18,10 +18,10 @@ import cv2
 import numpy as np
 
 from .._validate import InputError
-from ..complete._learned import normalise
+from ..complete._learned import classical_prior, normalise, normalise_prior
 
-__all__ = ["train", "draw_pattern", "make_batch", "classical_prior", "export_onnx",
-           "synthetic_pool", "PATTERNS", "CHECKPOINT", "CONFIG"]
+__all__ = ["train", "draw_pattern", "make_batch", "export_onnx", "synthetic_pool",
+           "PATTERNS", "CHECKPOINT", "CONFIG"]
 
 #: Sampling patterns drawn in training, with their probabilities.
 PATTERNS = {"uniform": 0.25, "gradient": 0.15, "both": 0.15, "grid": 0.15, "lines": 0.15,
@@ -136,15 +136,6 @@ def _crop(depth, valid, rgb, patch, rng):
             np.ascontiguousarray(g))
 
 
-def classical_prior(depth: np.ndarray, mask: np.ndarray, rgb) -> np.ndarray:
-    """The classical default's completion (:func:`depthsmith.complete.auto`, samples kept)
-    of the samples ``depth[mask]`` with guide ``rgb`` (uint8 (H, W, 3) or None): the
-    estimate a ``prior=True`` CompletionNet refines, in training as in inference."""
-    from ..complete import complete
-
-    return complete(np.where(mask, depth, 0).astype(np.float32), rgb, valid=mask)
-
-
 def make_batch(real, synth, batch: int, patch: int, rng, p_synth: float = 0.5,
                prior: bool = False, margin: int = 32, p_scene_norm: float = 0.0,
                max_density: float = 0.3):
@@ -158,7 +149,8 @@ def make_batch(real, synth, batch: int, patch: int, rng, p_synth: float = 0.5,
     Samples get multiplicative noise (sigma up to 2 %) in 30 % of the crops; 5 % of the
     crops have a flat gray guide (so the model also runs without one). With ``prior``,
     each crop is cut with ``margin`` more pixels on every side, the samples are drawn over
-    all of it, the classical estimate (:func:`classical_prior`, without a guide on the
+    all of it, the classical estimate
+    (:func:`~depthsmith.complete._learned.classical_prior`, without a guide on the
     flat-gray crops) is computed there, so that the crop's border sees samples beyond it
     as in a whole image, and the centre ``patch`` x ``patch`` is kept. A fraction
     ``p_scene_norm`` of the crops is normalised by the robust range of the whole scene the
@@ -208,7 +200,7 @@ def make_batch(real, synth, batch: int, patch: int, rng, p_synth: float = 0.5,
         T[i, 0] = (d - off) / scale
         V[i, 0] = v
         if prior:
-            P[i, 0] = np.clip((pr - off) / scale, -0.5, 1.5)
+            P[i, 0] = normalise_prior(pr, off, scale)
         G[i] = 0.5 if flat else g.transpose(2, 0, 1) / np.float32(255)
     return D, M, G, T, V, P
 
@@ -280,8 +272,7 @@ def _validate(model, val, torch) -> float:
         for d, v, g, m, pr in val:
             inputs, (off, scale), (h, w) = prepare(np.where(m, d, 0).astype(np.float32), m,
                                                     check_guide(g), MULTIPLE, prior=pr)
-            names = ("depth", "mask", "rgb", "prior") if pr is not None else \
-                ("depth", "mask", "rgb")
+            names = [k for k in ("depth", "mask", "rgb", "prior") if k in inputs]
             out = model(*(torch.from_numpy(inputs[k]) for k in names))[0]
             p = out.numpy()[0, 0, :h, :w] * scale + off
             p[m] = d[m]
@@ -325,7 +316,7 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
     four seed scenes never), the others from ``n_synthetic`` procedural scenes
     (:func:`synthetic_pool`, cached in ``synthetic_cache``).
     With a ``prior=True`` config (the default) every crop also gets the classical default's
-    estimate of its samples (:func:`classical_prior`, with a margin: see
+    estimate of its samples (with a margin: see
     :func:`make_batch`), and the first validation, before any step, is that estimate's.
     Loss: Huber (squared error up to 0.1, linear beyond) of the normalised depth, the target
     clipped to [-0.5, 1.5], over the crop's valid ground truth, plus 0.2 x that of the
@@ -400,7 +391,6 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
         if n_synthetic else []
     synth_val = synthetic_pool(8, tuple(synthetic_size), cache, 1_000_000) if not held else []
     config = dict(CONFIG if config is None else config)
-    use_prior = bool(config.get("prior", False))
     if not real and not synth:
         raise InputError("no training data: give --data with Middlebury scenes or synthetic "
                          "scenes")
@@ -416,14 +406,13 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
             raise InputError(f"{ck}: a {d['model']} checkpoint, not CompletionNet")
         model = CompletionNet(**d["config"])
         model.load_state_dict(d["state_dict"])
-        use_prior = model.prior
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         if "optimizer" in d:
             opt.load_state_dict(d["optimizer"])
         meta = d.get("meta", {})
         step, elapsed = int(meta.get("step", 0)), float(meta.get("elapsed_s", 0.0))
         history = [list(h) for h in meta.get("history", [])]
-    val = _val_set(held, synth_val, 12345, use_prior)
+    val = _val_set(held, synth_val, 12345, model.prior)
     budget = 60.0 * float(minutes)
     info = {"folds": folds, "fold": fold, "seed": seed, "batch": batch, "patch": patch,
             "lr": lr, "n_synthetic": n_synthetic, "p_synth": p_synth,
@@ -445,7 +434,7 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
     last_ck, last_val = elapsed, elapsed
     val_rmse = history[-1][3] if history else None
     loss_avg = None
-    if not history and val and use_prior:
+    if not history and val and model.prior:
         # step 0 of a prior model is the classical estimate: its validation is the baseline
         val_rmse = _validate(model, val, torch)
         history.append([0, 0.0, None, val_rmse])
@@ -454,7 +443,7 @@ def train(data_dir, out_dir, *, minutes: float, folds: int | None = None,
     while elapsed < budget:
         rng = np.random.default_rng((seed, step))
         D, M, G, T, V, P = (None if a is None else torch.from_numpy(a) for a in make_batch(
-            real, synth, batch, patch, rng, p_synth, prior=use_prior,
+            real, synth, batch, patch, rng, p_synth, prior=model.prior,
             p_scene_norm=p_scene_norm, max_density=max_density))
         for grp in opt.param_groups:
             grp["lr"] = lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * elapsed / budget)))
