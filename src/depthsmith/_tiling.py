@@ -189,12 +189,14 @@ def _up_optimize(params, factor):
 
 
 _FILL_GLOBAL = {
-    "auto": Global("it runs 'planes', a geodesic propagation whose seeds can lie anywhere"),
+    "auto": Global("it runs 'planes', a geodesic propagation whose seeds can lie anywhere, "
+                   "and on soft-edged input the thin-plate solve of every hole"),
     "planes": Global("geodesic propagation: a hole pixel's seed can lie anywhere"),
     "guided": Global("geodesic propagation: a hole pixel's seed can lie anywhere"),
     "normconv": Global("its certainty pyramid grows until no hole is left"),
     "colorization": Global("one sparse linear system over every hole pixel"),
     "background": Global("scanline ends can lie anywhere on the row"),
+    "biharmonic": Global("one sparse linear system over each group of holes"),
 }
 
 #: task -> method -> support: ``f(params, factor) -> radius in output pixels``, or

@@ -7,10 +7,11 @@ runner and the batch runner enumerate it). Shared hints: ``occlusion``, ``dispar
 
 from ._api import METHODS, auto, fill_holes
 from ._background import background
+from ._biharmonic import biharmonic
 from ._colorization import colorization
 from ._guided import guided
 from ._normconv import normconv
 from ._planes import planes
 
 __all__ = ["fill_holes", "METHODS", "auto", "planes", "guided", "normconv", "colorization",
-           "background"]
+           "background", "biharmonic"]

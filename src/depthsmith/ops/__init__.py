@@ -4,6 +4,7 @@ Tasks import from here, never from one another.
 """
 
 from .._color import to_gray
+from ._biharmonic import MAX_UNKNOWNS, biharmonic_fill
 from ._bilateral import joint_bilateral_exact, joint_bilateral_lattice, prepare_weights
 from ._colordist import color_dist2
 from ._colorization import colorization_fill, colorization_system
@@ -38,5 +39,6 @@ __all__ += ["KERNELS", "blur_kernel", "kernel_std", "DEFOCUS_KERNELS", "defocus_
 __all__ += ["joint_bilateral_exact", "joint_bilateral_lattice", "prepare_weights",
             "permutohedral_filter", "fast_global_smoother", "fgs_normalized", "fgs_planes",
             "fgs_weights", "weighted_median"]
+__all__ += ["biharmonic_fill", "MAX_UNKNOWNS"]
 __all__ += ["multiscale_normconv", "put_samples", "halve_sums", "push_pull_fill", "range_refit"]
 __all__ += ["geodesic_propagate", "geodesic_two_layers", "TIE_MARGIN", "beyond"]
