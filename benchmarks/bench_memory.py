@@ -53,7 +53,8 @@ OURS = [
 ]
 #: (name, task, method, guided?) of the global methods (``--global``), untiled.
 GLOBAL = [
-    ("fill planes (default)", "fill", "planes", True),
+    ("fill planes (default on sharp edges)", "fill", "planes", True),
+    ("fill biharmonic (in the default on soft edges)", "fill", "biharmonic", True),
     ("fill guided", "fill", "guided", True),
     ("fill normconv", "fill", "normconv", True),
     ("fill colorization", "fill", "colorization", True),

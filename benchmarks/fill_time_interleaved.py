@@ -9,6 +9,8 @@ ratio auto / NS.
     python benchmarks/fill_time_interleaved.py --repeat 5
     python benchmarks/fill_time_interleaved.py --planes plane_radius=6,smooth_iters=5 \
         --planes plane_radius=8,smooth_iters=5     # other ``planes`` settings, interleaved too
+    python benchmarks/fill_time_interleaved.py --rgbdd-step 8  # also FILL-HOLES-RGBDD: auto,
+        # planes and skimage biharmonic beside NS on every 8th frame (sorted names)
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import numpy as np
 from depthsmith import fill
 from depthsmith.bench import machine
 from depthsmith.bench._fill_tasks import FILL_HOLES, FILL_OCC, _ours
-from depthsmith.bench._peers import fill_cv2_ns
+from depthsmith.bench._peers import fill_biharmonic, fill_cv2_ns
+from depthsmith.bench._rgbdd_tasks import FILL_HOLES_RGBDD
 from depthsmith.datasets import data_root
 
 
@@ -34,6 +37,8 @@ def main(argv=None) -> None:
     ap.add_argument("--planes", action="append", default=[],
                     help="also time fill 'planes' with these keyword settings, e.g. "
                          "plane_radius=6,smooth_iters=5 (repeatable)")
+    ap.add_argument("--rgbdd-step", type=int, default=0,
+                    help="also FILL-HOLES-RGBDD, every N-th frame (0: not)")
     a = ap.parse_args(argv)
     extra = {}
     for spec in a.planes:
@@ -42,12 +47,22 @@ def main(argv=None) -> None:
         extra[f"planes {spec}"] = functools.partial(fill.METHODS["planes"], **kw)
     root = data_root() or Path("../shared/data")
     print(f"{machine()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    for task, occ in ((FILL_HOLES, False), (FILL_OCC, True)):
-        fns = {"auto": _ours(fill.METHODS["auto"], occ),
-               "guided": _ours(fill.METHODS["guided"], occ),
+    runs = [(FILL_HOLES, False), (FILL_OCC, True)]
+    if a.rgbdd_step:
+        runs.append((FILL_HOLES_RGBDD, False))
+    for task, occ in runs:
+        rgbdd = task is FILL_HOLES_RGBDD
+        fns = {"auto": _ours(fill.METHODS["auto"], occ, disparity=not rgbdd),
+               ("planes" if rgbdd else "guided"): _ours(
+                   fill.METHODS["planes" if rgbdd else "guided"], occ, disparity=not rgbdd),
                **{k: _ours(f, occ) for k, f in extra.items()}, "cv2.inpaint NS": fill_cv2_ns}
+        if rgbdd:
+            fns["skimage biharmonic"] = fill_biharmonic
+        cases = list(task.cases(root))
+        if rgbdd:
+            cases = sorted(cases, key=lambda c: c.scene)[::a.rgbdd_step]
         per = {k: [] for k in fns}
-        for case in task.cases(root):
+        for case in cases:
             best = dict.fromkeys(fns, float("inf"))
             for f in fns.values():
                 f(**case.inputs)

@@ -76,66 +76,78 @@ def _assemble(index, known, ys, xs, n):
     return rows[:k], cols[:k], vals[:k], rhs
 
 
-def _solve(known, unknown):
-    """Solve the thin-plate system for the ``unknown`` pixels; known values ``known``
-    (float64, read wherever ``unknown`` is False). Returns the unknowns' values in
-    ``np.nonzero(unknown)`` order."""
+def _solve(known, flat, index):
+    """Solve the thin-plate system for the pixels ``flat`` (raveled indices); the others are
+    known with values ``known``. ``index`` is an all -1 int32 frame, returned so."""
     from scipy.sparse import csc_matrix
     from scipy.sparse.linalg import splu
 
-    ys, xs = np.nonzero(unknown)
-    n = ys.size
-    index = np.full(unknown.shape, -1, np.int32)
+    n = flat.size
+    ys, xs = np.divmod(flat, known.shape[1])
+    ys = ys.astype(np.int32)
+    xs = xs.astype(np.int32)
     index[ys, xs] = np.arange(n, dtype=np.int32)
-    rows, cols, vals, rhs = _assemble(index, known, ys.astype(np.int32),
-                                      xs.astype(np.int32), n)
+    rows, cols, vals, rhs = _assemble(index, known, ys, xs, n)
+    index[ys, xs] = -1
     a = csc_matrix((vals, (rows, cols)), shape=(n, n))
+    del rows, cols, vals
     a.sum_duplicates()
     lu = splu(a, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
     return lu.solve(rhs)
 
 
-def _coarse(known, valid):
+def _coarse(known, valid, max_unknowns):
     """The thin-plate fill of the grid coarsened by 2, interpolated back to full size."""
     h, w = valid.shape
     hh, ww = -(-h // 2), -(-w // 2)
-    s = np.zeros((2 * hh, 2 * ww))
-    c = np.zeros((2 * hh, 2 * ww))
+    s = np.zeros((2 * hh, 2 * ww), np.float64)
+    c = np.zeros((2 * hh, 2 * ww), np.float32)
     s[:h, :w] = np.where(valid, known, 0.0)
     c[:h, :w] = valid
     s = s.reshape(hh, 2, ww, 2).sum(axis=(1, 3))
     c = c.reshape(hh, 2, ww, 2).sum(axis=(1, 3))
     cv = c > 0
-    small = _fill64(np.where(cv, s / np.maximum(c, 1.0), 0.0), cv)
+    small = _fill(np.where(cv, s / np.maximum(c, 1.0), 0.0).astype(np.float32), cv,
+                  max_unknowns)
     return cv2.resize(small, (2 * ww, 2 * hh), interpolation=cv2.INTER_LINEAR)[:h, :w]
 
 
-def _fill64(known, valid, max_unknowns=None):
+def _fill(out, valid, max_unknowns):
+    """Fill ``out`` (float32, read on ``valid``) in place on the invalid pixels; returns it."""
     limit = MAX_UNKNOWNS if max_unknowns is None else int(max_unknowns)
-    out = np.array(known, np.float64)
     holes = ~valid
-    if not holes.any():
-        return out
-    labels, n = ndimage.label(ndimage.binary_dilation(holes, _CROSS), _CROSS)
-    sizes = np.bincount(labels[holes], minlength=n + 1)
-    big = np.flatnonzero(sizes > limit)
-    if big.size:  # each oversized group from the coarser grid (recursively)
-        up = _coarse(out, valid)
-        sel = holes & np.isin(labels, big)
-        out[sel] = up[sel]
-        holes &= ~sel
-    # the other groups, packed into solves of at most ``limit`` unknowns
-    order = np.flatnonzero((sizes > 0) & (sizes <= limit))
-    pack, total = [], 0
-    for g in list(order) + [None]:
-        if g is not None and total + sizes[g] <= limit:
-            pack.append(g)
-            total += sizes[g]
-            continue
-        if pack:
-            sel = holes & np.isin(labels, pack)
-            out[sel] = _solve(out, sel)
-        pack, total = ([g], sizes[g]) if g is not None else ([], 0)
+    grow = ndimage.binary_dilation(holes, _CROSS)
+    labels, n = ndimage.label(grow, _CROSS)
+    del grow
+    flat = np.flatnonzero(holes)
+    group = labels.ravel()[flat]
+    del labels
+    sizes = np.bincount(group, minlength=n + 1)
+    big = sizes > limit
+    if big.any():  # each oversized group from the coarser grid (recursively)
+        sel = flat[big[group]]
+        up = _coarse(out, valid, limit)
+        out.ravel()[sel] = up.ravel()[sel]
+        del up, sel
+    # the other groups, packed in label order into solves of at most ``limit`` unknowns
+    pack = np.full(n + 1, -1, np.int64)
+    p, total = 0, 0
+    for g in np.flatnonzero((sizes > 0) & ~big):
+        if total + sizes[g] > limit:
+            p, total = p + 1, 0
+        pack[g] = p
+        total += sizes[g]
+    pid = pack[group]
+    del group, pack
+    keep = pid >= 0
+    flat, pid = flat[keep], pid[keep]
+    order = np.argsort(pid, kind="stable")
+    flat, pid = flat[order], pid[order]
+    del order, keep
+    cuts = np.flatnonzero(np.diff(pid)) + 1
+    index = np.full(out.shape, -1, np.int32)
+    for part in np.split(flat, cuts) if flat.size else ():
+        out.ravel()[part] = _solve(out, part, index)
     return out
 
 
@@ -166,7 +178,7 @@ def biharmonic_fill(values, valid, *, max_unknowns: int | None = None) -> np.nda
        1977 (thin-plate energy).
     """
     v = np.asarray(valid, bool)
-    known = np.where(v, np.asarray(values, np.float64), 0.0)
     if not v.any():
         raise ValueError("biharmonic_fill needs at least one valid pixel")
-    return _fill64(known, v, max_unknowns).astype(np.float32)
+    out = np.where(v, np.asarray(values, np.float32), np.float32(0))
+    return _fill(out, v, max_unknowns)
