@@ -81,3 +81,21 @@ def test_fill_errors(tmp_path):
     one_line_error(run("fill", DISP, "-o", out, "--method", "normconv", "--occlusion"), 1,
                    "cannot honour occlusion=True")
     assert not out.exists()
+
+
+def test_fill_biharmonic_and_thin_plate_options(tmp_path):
+    out = tmp_path / "b.npy"
+    res = run("fill", DISP, "--scale", 4, "--guide", RGB, "-o", out, "--method", "biharmonic")
+    assert res.exit_code == 0, res.output
+    assert np.isfinite(read_depth(out)).all()
+    out2 = tmp_path / "t.npy"
+    res = run("fill", DISP, "--scale", 4, "--guide", RGB, "-o", out2, "--thin-plate", 0.5)
+    assert res.exit_code == 0, res.output
+    b, t = read_depth(out), read_depth(out2)
+    d = read_depth(DISP, scale=4)
+    holes = ~(np.isfinite(d) & (d > 0))
+    assert not np.allclose(b[holes], t[holes])  # half planes, half thin plate
+    one_line_error(run("fill", DISP, "--scale", 4, "-o", tmp_path / "x.npy",
+                       "--thin-plate", 2), 1, "thin_plate")
+    one_line_error(run("fill", DISP, "--scale", 4, "-o", tmp_path / "y.npy", "--method",
+                       "biharmonic", "--occlusion"), 1, "occlusion")

@@ -41,7 +41,8 @@ def task_options(fn):
     fn = click.option("--max-hole", type=click.FloatRange(0), default=None,
                       help="Leave invalid (0 / NaN) where the nearest valid pixel is farther "
                            "than this many px.")(fn)
-    return TASK.method_option("Fill method (auto: color-guided propagation).")(fn)
+    return TASK.method_option("Fill method (auto: color-guided planes, blended with the thin "
+                              "plate on soft-edged depth).")(fn)
 
 
 def check(options: dict, has_guide: bool) -> None:
@@ -108,7 +109,7 @@ def fill_cmd(depth, guide, output, method, scale, max_hole, occlusion, disparity
     """Fill the holes (0, NaN, inf) of DEPTH and write the dense map to -o OUT.
 
     The method options after --threads come from the methods' parameters; each applies
-    to the methods listed in its help (auto passes them on to guided).
+    to the methods listed in its help (auto passes them on to planes).
     """
     import numpy as np
 

@@ -56,6 +56,22 @@ def auto(depth, guide=None, *, valid=None, occlusion: bool = False, disparity: b
     are disparities, larger = nearer); the thin plate, which has no notion of a side, is
     then not used. Without a guide the same propagation runs on plain (chamfer) distances,
     without two-surface blending. Extra ``params`` go to :func:`~depthsmith.fill.planes`.
+
+    Parameters
+    ----------
+    depth, guide, valid, occlusion, disparity
+        As :func:`~depthsmith.fill.fill_holes`.
+    thin_plate : float, optional
+        Weight (0-1) of the thin-plate interpolant in the fill; default: the rule above
+        (0.2 on soft-edged input, else 0).
+    **params
+        Passed to :func:`~depthsmith.fill.planes`.
+
+    References
+    ----------
+    .. [1] S. B. Damelin and N. S. Hoang, "On surface completion and image inpainting by
+       biharmonic functions: numerical aspects", International Journal of Mathematics and
+       Mathematical Sciences, 2018 (the thin plate).
     """
     d, v, _ = prepare(depth, guide, valid)
     if thin_plate is not None:

@@ -23,6 +23,18 @@ def biharmonic(depth, guide=None, *, valid=None, occlusion: bool = False,
     (recursively). About 1 s per megapixel at 20 % holes on one core (SuperLU's
     factorisation is most of it). ``disparity`` is accepted and changes nothing.
 
+    Parameters
+    ----------
+    depth, guide, valid
+        As :func:`~depthsmith.fill.fill_holes` (the guide is not used).
+    occlusion : bool
+        Not supported (an :class:`InputError`): the thin plate has no background side.
+    disparity : bool
+        Accepted, no effect.
+    max_unknowns : int, optional
+        Largest direct solve in unknowns (default 65536); larger hole groups are solved on
+        a coarser grid.
+
     References
     ----------
     .. [1] S. B. Damelin and N. S. Hoang, "On surface completion and image inpainting by
