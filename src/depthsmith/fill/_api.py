@@ -73,7 +73,7 @@ def auto(depth, guide=None, *, valid=None, occlusion: bool = False, disparity: b
        biharmonic functions: numerical aspects", International Journal of Mathematics and
        Mathematical Sciences, 2018 (the thin plate).
     """
-    d, v, _ = prepare(depth, guide, valid)
+    d, v, g = prepare(depth, guide, valid)
     if thin_plate is not None:
         thin_plate = check_positive(thin_plate, "thin_plate", allow_zero=True)
         if thin_plate > 1:
@@ -90,7 +90,7 @@ def auto(depth, guide=None, *, valid=None, occlusion: bool = False, disparity: b
         if params.get("soften") is None:
             params["soften"] = soft
         thin_plate = THIN_PLATE if soft > 0 else 0.0
-    out = planes(d, guide, valid=v, occlusion=occlusion, disparity=disparity, **params)
+    out = planes(d, g, valid=v, occlusion=occlusion, disparity=disparity, **params)
     if not thin_plate:
         return out
     tp = biharmonic_fill(d, v)
