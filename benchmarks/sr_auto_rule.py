@@ -14,7 +14,8 @@ Split B (report): ``lu2014_kinect`` (6), ``rgbdd`` (every ``--rgbdd-step``-th of
 frames) with the shipped model (it never saw them), plus the 3 RGB-D-D real low-res frames.
 Downsamplings: PIL bicubic (SR-STANDARD's), OpenCV INTER_AREA, INTER_CUBIC
 (SR-MIDDLEBURY's), INTER_LINEAR, INTER_NEAREST, and PIL / INTER_CUBIC plus Gaussian noise
-of 1 % of the low-res range; factors 4, 8, 16.
+of 1 % of the low-res range; factors 4, 8, 16 (``--factors 2,4,8,16`` adds x2, where the
+classical pick is ``jbu``: the report then says whether the rule should start below x4).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/sr_auto_rule.py --runs /tmp/l1_runs/kfold \\
         --cases cases.jsonl            # resumable: skips the cases already in the file
@@ -46,6 +47,7 @@ from depthsmith.learn._sr_infer import (
     guide_input,
     normalise,
     run_sr,
+    smooth_consistency_step,
 )
 from depthsmith.learn._sr_infer import _flip as flip
 from depthsmith.ops import nearest_fill
@@ -78,8 +80,10 @@ def downsample(hr: np.ndarray, k: int, how: str, seed: int = 0) -> np.ndarray:
 
 
 def learned_variants(model, lr, guide, size):
-    """RMSE-ready outputs of the network on ``lr``: {name: (H, W)} for consistency on/off
-    and 1, 2, 4 flips (one network run per flip, shared by the variants)."""
+    """RMSE-ready outputs of the network on ``lr``: {name: (H, W)} for 1, 2, 4 flips and no
+    consistency step, the per-block step (Metzger et al., 0.3.0's) or the smooth one
+    (``smooth``: ``upsample(method="learned")``'s default since 0.3.1); one network run per
+    flip, shared by the variants."""
     H, W = size
     v = np.ones(lr.shape, bool)
     lo, scale = normalise(lr[v])
@@ -97,6 +101,7 @@ def learned_variants(model, lr, guide, size):
         m = np.mean(outs[:views], axis=0).astype(np.float32)
         res[f"learned e{views} nocons"] = m * scale + lo
         res[f"learned e{views}"] = consistency_step(m, dn, v) * scale + lo
+        res[f"learned e{views} smooth"] = smooth_consistency_step(m, dn, v) * scale + lo
     return res
 
 
@@ -132,14 +137,14 @@ def _rmse(pred, gt, mask, clip, div):
     return float(np.sqrt(np.mean(e ** 2)))
 
 
-def _inputs(root, rgbdd_step):
+def _inputs(root, rgbdd_step, factors=FACTORS):
     """Every case's low-res input as the cases file scores it: (split, set, name, key,
     factor, downsampling, lr, ground truth, guide, mask or None, clip, div), the scenes of
     :func:`_cases` cropped to each factor's multiple and downsampled every way of
     :data:`DOWNS`, then the RGB-D-D frames with the phone ToF's own low-res depth (factor 0,
     "real", key None: scored by the shipped model)."""
     for split, ds, name, key, hr, rgb, mask, clip, div in _cases(root, rgbdd_step):
-        for k in FACTORS:
+        for k in factors:
             H, W = hr.shape[0] // k * k, hr.shape[1] // k * k
             crop = np.ascontiguousarray(hr[:H, :W])
             g = np.ascontiguousarray(rgb[:H, :W])
@@ -191,10 +196,11 @@ def run(a):
         for line in a.cases.read_text().splitlines():
             r = json.loads(line)
             done.add((r["set"], r["name"], r["factor"], r["down"]))
+    shard, shards = a.shard
     with a.cases.open("a") as out:
-        for split, ds, name, key, k, how, lr, gt, g, m, clip, div in _inputs(root,
-                                                                          a.rgbdd_step):
-            if (ds, name, k, how) in done:
+        for i, (split, ds, name, key, k, how, lr, gt, g, m, clip, div) in enumerate(
+                _inputs(root, a.rgbdd_step, a.factors)):
+            if i % shards != shard or (ds, name, k, how) in done:
                 continue
             row = _score_case(_model_for(key, a.runs, all_keys, shipped), lr, g, gt, m, clip,
                               div)
@@ -235,9 +241,16 @@ def detector_stats(a):
                     setattr(_sampling, n, x)
             out[s][key] = None if np.isnan(f) else f
 
-    for _split, ds, name, _key, k, how, lr, *_ in _inputs(root, a.rgbdd_step):
+    for _split, ds, name, _key, k, how, lr, *_ in _inputs(root, a.rgbdd_step, a.factors):
         stats(lr, f"{ds}|{name}|{k}|{how}")
     return out
+
+
+def _shard(text: str) -> tuple[int, int]:
+    i, n = (int(x) for x in text.split("/"))
+    if not 0 <= i < n:
+        raise argparse.ArgumentTypeError(f"--shard {text}: expected I/N with 0 <= I < N")
+    return i, n
 
 
 def main(argv=None):
@@ -245,7 +258,16 @@ def main(argv=None):
     ap.add_argument("--runs", type=Path, default=Path("/tmp/l1_runs/kfold"))
     ap.add_argument("--cases", type=Path, required=True)
     ap.add_argument("--rgbdd-step", type=int, default=4)
+    ap.add_argument("--factors", type=lambda t: tuple(int(x) for x in t.split(",")),
+                    default=FACTORS, help="comma-separated factors (default 4,8,16; add 2 "
+                    "to measure the rule below its range: the report's extension table)")
+    ap.add_argument("--shard", type=_shard, default=(0, 1), metavar="I/N",
+                    help="score only the cases whose index is I modulo N (run N processes "
+                         "into N files, then concatenate them)")
     ap.add_argument("--report", action="store_true")
+    ap.add_argument("--learned", default=None,
+                    help="the learned variant the rule runs (default: the shipped one, "
+                         "sr_auto_rule_report.LEARNED)")
     ap.add_argument("--sensitivity", type=Path, metavar="STATS",
                     help="the detector's sensitivity table; STATS caches the recomputed "
                          "statistics (computed when the file is missing)")
@@ -255,11 +277,12 @@ def main(argv=None):
 
         if not a.sensitivity.is_file():
             a.sensitivity.write_text(json.dumps(detector_stats(a)))
-        sensitivity(a.cases, json.loads(a.sensitivity.read_text()))
+        sensitivity(a.cases, json.loads(a.sensitivity.read_text()),
+                    **({} if a.learned is None else {"learned": a.learned}))
     elif a.report:
         from sr_auto_rule_report import report
 
-        report(a.cases)
+        report(a.cases, **({} if a.learned is None else {"learned": a.learned}))
     else:
         run(a)
 
