@@ -24,19 +24,24 @@ def load_cases(path: Path, learned: str = LEARNED) -> list[dict]:
     return rows
 
 
-#: The lower end of the factors where the rule may pick ``learned`` (``upsample``'s
-#: ``LEARNED_RANGE[0]``); the real low-res frames (x2.67, factor 0 in the cases file) are
-#: below it.
-MIN_FACTOR = 4
+#: The lower end of the factors where the rule may pick ``learned``: ``upsample``'s
+#: ``LEARNED_RANGE[0]`` (x2 since 0.3.5, x4 before; the extension table compares the two).
+MIN_FACTOR = 2.0
+#: The factor of the RGB-D-D real low-res frames (192x144 -> 512x384), stored as 0.
+REAL_FACTOR = 512 / 192
+
+
+def _factor(row) -> float:
+    return REAL_FACTOR if row["factor"] == 0 else row["factor"]
 
 
 def choose(row, t, learned=LEARNED, min_factor=MIN_FACTOR) -> float:
     """RMSE of the rule with threshold ``t`` on one case: ``learned`` when the statistic is
     at least ``t`` and the factor is in the rule's range (from ``min_factor``), else the
-    classical pick (``jbu`` below x4, ``optimize`` from x4; the real low-res frames, x2.67,
-    always the classical pick)."""
+    classical pick (``jbu`` below x4, ``optimize`` from x4; the real low-res frames count
+    as x2.67, :data:`REAL_FACTOR`)."""
     s = row["stat"]
-    if row["factor"] != 0 and row["factor"] >= min_factor and s is not None and s >= t:
+    if _factor(row) >= min_factor and s is not None and s >= t:
         return row["rmse"][learned]
     return classical(row)
 
@@ -109,9 +114,7 @@ def _group(r):
 
 def report(path: Path, learned: str = LEARNED) -> None:
     rows_all = load_cases(path, learned)
-    # the main tables: the rule's factors (x4-x16) and the real frames; x2 cases (if the
-    # file has them) are the range extension's table at the end
-    rows = [r for r in rows_all if r["factor"] == 0 or r["factor"] >= MIN_FACTOR]
+    rows = rows_all
     A = [r for r in rows if r["split"] == "A"]
     B = [r for r in rows if r["split"] == "B"]
     tA, cA = tune(A, learned)
@@ -124,7 +127,7 @@ def report(path: Path, learned: str = LEARNED) -> None:
           f"A {cost(A, 9.0):.4f}, B {cost(B, 9.0):.4f}; always learned: A "
           f"{cost(A, -1.0, learned):.4f}, B {cost(B, -1.0, learned):.4f})\n")
     print("Statistic per set and downsampling (all factors), share of cases above the A "
-          f"threshold {tA:.2f}, and which of learned / optimize wins (RMSE):\n")
+          f"threshold {tA:.2f}, and how often learned beats the classical pick (RMSE):\n")
     print("| set | downsampling | n | stat p10 / median / p90 | min / max | -> learned | "
           "learned better |\n|---|---|---|---|---|---|---|")
     keys = sorted({(r["set"], r["down"]) for r in rows})
@@ -135,13 +138,14 @@ def report(path: Path, learned: str = LEARNED) -> None:
         q = np.percentile(ok, [10, 50, 90]) if ok.size else [np.nan] * 3
         lo, hi = (ok.min(), ok.max()) if ok.size else (np.nan, np.nan)
         up = np.mean([r["stat"] is not None and r["stat"] >= tA for r in rs])
-        win = np.mean([r["rmse"][learned] < r["rmse"]["optimize"] for r in rs])
+        win = np.mean([r["rmse"][learned] < classical(r) for r in rs])
         print(f"| {ds} | {how} | {len(rs)} | {q[0]:.2f} / {q[1]:.2f} / {q[2]:.2f} | "
               f"{lo:.2f} / {hi:.2f} | {up:.0%} | {win:.0%} |")
-    print("\nMean RMSE per set and downsampling, x4 / x8 / x16: the rule with the A threshold, "
-          f"`optimize`, `learned` ({learned!r}: the variant the rule was tuned with; k-fold "
-          "models on A, the shipped model on B) and OpenCV bicubic "
-          "(the real low-res frames, x2.67, are below the rule's range: `jbu`):\n")
+    print("\nMean RMSE per set and downsampling, one figure per factor of the file: the rule "
+          f"with the A threshold (range from x{MIN_FACTOR:g}), the classical pick (`jbu` "
+          f"below x4, `optimize` from x4), `learned` ({learned!r}: the variant the rule was "
+          "tuned with; k-fold models on A, the shipped model on B) and OpenCV bicubic (the "
+          "real low-res frames are x2.67):\n")
     print("| set | downsampling | n | rule | classical | learned | bicubic | rule / bicubic |\n"
           "|---|---|---|---|---|---|---|---|")
     for ds, how in keys:
@@ -160,8 +164,8 @@ def report(path: Path, learned: str = LEARNED) -> None:
         fmt = {c: " / ".join(f"{v:.3f}" for v in vals) for c, vals in cells.items()}
         print(f"| {ds} | {how} | {n} | {fmt['rule']} | {fmt['optimize']} | {fmt['learned']} | "
               f"{fmt['bicubic']} | {fmt['ratio']} |")
-    x2 = [r for r in rows_all if 0 < r["factor"] < MIN_FACTOR]
-    if x2:
+    x2 = [r for r in rows_all if _factor(r) < 4]
+    if any(r["factor"] for r in x2):
         _extension(rows_all, x2, learned)
 
 
@@ -170,13 +174,16 @@ def _extension(rows, low, learned) -> None:
     factor the file holds, scored on B; then the low factors' per-group means."""
     A = [r for r in rows if r["split"] == "A"]
     B = [r for r in rows if r["split"] == "B"]
-    print("\nThe rule's range starting below x4 (all factors of the file, the real frames "
-          "included; the threshold re-tuned on A for each start):\n")
-    print("| range from | threshold (tuned on A) | cost on A | cost on B |\n|---|---|---|---|")
-    for m in sorted({r["factor"] for r in low} | {MIN_FACTOR}, reverse=True):
+    print("\nWhere the rule's range starts (x4 until 0.3.4; all factors of the file, the "
+          "real frames included as x2.67; the threshold re-tuned on A for each start):\n")
+    print("| range from | threshold (tuned on A) | cost on A | cost on B | swap: threshold "
+          "(tuned on B) | swap: cost on A | swap: cost on B |\n|---|---|---|---|---|---|---|")
+    for m in sorted({r["factor"] for r in low if r["factor"]} | {4}, reverse=True):
         t, _ = tune(A, learned, m)
+        tb, _ = tune(B, learned, m)
         print(f"| x{m:g} | {t:.2f} | {cost(A, t, learned, m):.4f} | "
-              f"{cost(B, t, learned, m):.4f} |")
+              f"{cost(B, t, learned, m):.4f} | {tb:.2f} | {cost(A, tb, learned, m):.4f} | "
+              f"{cost(B, tb, learned, m):.4f} |")
     print("\nMean RMSE below x4 per set and downsampling: `classical` (`jbu`) and `learned`, "
           "and the share of cases where `learned` is better:\n")
     print("| set | downsampling | factor | n | stat median | classical | learned | bicubic | "
@@ -189,5 +196,5 @@ def _extension(rows, low, learned) -> None:
                                                 r["rmse"]["bicubic"]) for r in rs],
                                               strict=True))
         win = np.mean([r["rmse"][learned] < classical(r) for r in rs])
-        print(f"| {ds} | {how} | x{k:g} | {len(rs)} | {med} | {c:.3f} | {ln:.3f} | {b:.3f} | "
-              f"{win:.0%} |")
+        print(f"| {ds} | {how} | x{_factor(rs[0]):.3g} | {len(rs)} | {med} | {c:.3f} | "
+              f"{ln:.3f} | {b:.3f} | {win:.0%} |")

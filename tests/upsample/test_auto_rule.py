@@ -73,7 +73,9 @@ def test_auto_picks_learned_only_for_antialiased_input_in_range():
     assert auto_method(8, True, pt) == "optimize"
     assert auto_method(8, True) == "optimize"  # no input: the classical rule
     assert auto_method(8, False, aa) == "bicubic"
-    assert auto_method(2, True, _down(hr, 2, "area")) == "jbu"  # below the rule's range
+    assert auto_method(2, True, _down(hr, 2, "area")) == "learned"  # the range's start
+    assert auto_method(2, True, _down(hr, 2, "nearest")) == "jbu"
+    assert auto_method(1.5, True, _down(hr, 2, "area")) == "jbu"  # below the rule's range
     assert auto_method(32, True, aa) == "optimize"
     out = upsample(aa, 8, rgb)
     np.testing.assert_array_equal(out, upsample(aa, 8, rgb, method="learned"))

@@ -36,10 +36,12 @@ def test_tune_finds_the_threshold_that_separates_the_winners():
     # the undefined statistic always goes to optimize; the cost is the mean ratio to bicubic
     assert c == pytest.approx((4 * 0.6 + 4 * 0.7 + 0.8) / 9)
     assert r.cost(rows, 9.0) == pytest.approx((4 * 0.8 + 4 * 0.7 + 0.8) / 9)
-    # the real low-res frames (factor 0) always take the classical pick, and so do factors
-    # below the rule's range unless the range is extended down to them
-    assert r.choose(_row(0.9, 0.1, 0.2, factor=0), 0.3) == 0.9
-    assert r.choose(_row(0.9, 0.1, 0.2, factor=2), 0.3) == 0.9
+    # factors below the rule's range take the classical pick unless the range is extended
+    # down to them; the real low-res frames (stored as factor 0) count as x2.67
+    assert r.choose(_row(0.9, 0.1, 0.2, factor=0), 0.3, min_factor=4) == 0.9
+    assert r.choose(_row(0.9, 0.1, 0.2, factor=0), 0.3) == 0.1  # the range starts at x2
+    assert r.choose(_row(0.9, 0.1, 0.2, factor=0), 0.3, min_factor=3) == 0.9
+    assert r.choose(_row(0.9, 0.1, 0.2, factor=2), 0.3, min_factor=4) == 0.9
     assert r.choose(_row(0.9, 0.1, 0.2, factor=2), 0.3, min_factor=2) == 0.1
     assert r.choose(_row(0.2, 0.1, 0.2, factor=2), 0.3, min_factor=2) == 0.9
 

@@ -99,9 +99,10 @@ SR_STANDARD = Task(
     "RGB-D-D frames with the phone ToF's own 192x144 depth, output 512x384 (our methods get "
     "size=), RMSE in cm. `bicubic` is OpenCV INTER_CUBIC (our bicubic); the papers' bicubic "
     "row is PIL's. Our default is `auto` (`learned` where the low-res input looks "
-    "antialiased, as this protocol's does, else `optimize`; below x4, as for the real LR, "
-    "`jbu`). `learned`'s shipped weights saw the Middlebury-30 scenes except cones and "
-    "teddy: its (and auto's) Middlebury-30 rows are not held-out figures (see "
+    "antialiased, as this protocol's does, at x2-x16, the real LR included; otherwise "
+    "`optimize`, or `jbu` below x4). `learned`'s shipped weights saw the Middlebury-30 "
+    "scenes except cones and teddy: its (and auto's) Middlebury-30 rows are not held-out "
+    "figures (see "
     "benchmarks/learn_sr_kfold.py); Lu and RGB-D-D were never trained on. Published "
     "anchors, not run here (DCTNet, CVPR 2022, full test sets, x4 / x8 / x16): "
     f"{_anchor_text()}.",

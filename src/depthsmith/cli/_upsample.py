@@ -55,7 +55,7 @@ def task_options(fn):
     """upsample's own options, shared by ``depthsmith upsample`` and ``depthsmith batch
     upsample``."""
     fn = TASK.method_option("auto: with a guide jbu below x4, optimize from x4 (learned "
-                            "at x4-x16 when the low-res input looks antialiased); bicubic "
+                            "at x2-x16 when the low-res input looks antialiased); bicubic "
                             "without.")(fn)
     fn = click.option("--size", default=None, metavar="WxH",
                       help="Arbitrary output size instead of --factor (e.g. 640x480).")(fn)

@@ -22,14 +22,16 @@ __all__ = ["upsample", "auto", "auto_method", "METHODS", "OPTIMIZE_FROM", "LEARN
 #: ``auto`` runs ``optimize`` from this factor on, ``jbu`` below it (with a guide).
 #: Measured on SR-MIDDLEBURY (21 Middlebury scenes, docs/bench_upsample.md).
 OPTIMIZE_FROM = 4
-#: Factors where ``auto`` may pick ``learned`` (measured at x4, x8 and x16 only; the model
-#: itself runs from x2).
-LEARNED_RANGE = (4.0, 16.0)
+#: Factors where ``auto`` may pick ``learned`` (the model runs from x2). From x2 since
+#: 0.3.5: the start (x2 or x4) was chosen with the threshold on split A (x2-x16 cases,
+#: docs/bench_upsample.md, "auto's input rule"); x3 was measured afterwards, not tuned on.
+LEARNED_RANGE = (2.0, 16.0)
 #: ``auto`` picks ``learned`` when the low-res input's mixed-step fraction
 #: (:func:`~depthsmith.upsample._sampling.mixed_step_fraction`) is at least this: the input
-#: looks antialiased. Tuned on split A (Middlebury: 21 + 20 scenes, 7 downsamplings, x4-x16,
-#: the k-fold models' figures; docs/bench_upsample.md, "auto's input rule").
-LEARNED_FROM_MIXED = 0.45
+#: looks antialiased. Tuned on split A (Middlebury: 21 + 20 scenes, 7 downsamplings, x2-x16,
+#: the 0.3.5 k-fold models with the shipped inference; docs/bench_upsample.md, "auto's input
+#: rule"); 0.45 in 0.3.2-0.3.4.
+LEARNED_FROM_MIXED = 0.44
 
 
 def auto_method(factor: float, has_guide: bool, depth=None, valid=None) -> str:
@@ -101,7 +103,7 @@ def upsample(depth, factor=None, guide=None, *, size=None, method: str = "auto",
         takes the guide's size.
     method : str
         ``"auto"`` (:func:`auto_method`: jbu below x4, optimize from x4, ``learned`` at
-        x4-x16 when the low-res input looks antialiased, bicubic without a guide),
+        x2-x16 when the low-res input looks antialiased, bicubic without a guide),
         ``"nearest"``, ``"bicubic"``, ``"jbu"``, ``"guided"``, ``"optimize"`` or
         ``"learned"``.
     valid : (h, w) bool array, optional
