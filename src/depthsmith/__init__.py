@@ -17,7 +17,7 @@ report    static HTML reports of bench and batch runs
 
 from importlib import import_module
 
-__version__ = "0.3.4"
+__version__ = "0.3.5"
 
 _SUBPACKAGES = (
     "io", "datasets", "metrics", "ops", "bench", "degrade", "fill", "refine", "complete",
