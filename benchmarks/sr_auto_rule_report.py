@@ -68,6 +68,11 @@ def tune(rows, learned=LEARNED, min_factor=MIN_FACTOR) -> tuple[float, float]:
     return float(np.median(near)), costs[i]
 
 
+def splits(rows) -> tuple[list, list]:
+    """The cases of split A (tuning) and of split B (report)."""
+    return [r for r in rows if r["split"] == "A"], [r for r in rows if r["split"] == "B"]
+
+
 def _key(r):
     return f"{r['set']}|{r['name']}|{r['factor']}|{r['down']}"
 
@@ -86,8 +91,7 @@ def sensitivity(path: Path, stats: dict, learned: str = LEARNED) -> None:
           " tuned on B: t, cost A / B |\n|---|---|---|---|---|")
     for setting, st in stats.items():
         rs = [{**r, "stat": st[_key(r)]} for r in rows]
-        A = [r for r in rs if r["split"] == "A"]
-        B = [r for r in rs if r["split"] == "B"]
+        A, B = splits(rs)
         nan = " / ".join(f"{np.mean([r['stat'] is None for r in x]):.1%}" for x in (A, B))
         tA, _ = tune(A, learned)
         tB, _ = tune(B, learned)
@@ -96,8 +100,7 @@ def sensitivity(path: Path, stats: dict, learned: str = LEARNED) -> None:
         print(f"| {setting} | {nan} | {c['A', t0]:.4f} / {c['B', t0]:.4f} | {tA:.2f}, "
               f"{c['A', tA]:.4f} / {c['B', tA]:.4f} | {tB:.2f}, {c['A', tB]:.4f} / "
               f"{c['B', tB]:.4f} |")
-    A = [r for r in rows if r["split"] == "A"]
-    B = [r for r in rows if r["split"] == "B"]
+    A, B = splits(rows)
     print(f"\n(always optimize: A {cost(A, 9.0):.4f}, B {cost(B, 9.0):.4f}; always learned: "
           f"A {cost(A, -1.0, learned):.4f}, B {cost(B, -1.0, learned):.4f})")
 
@@ -115,8 +118,7 @@ def _group(r):
 def report(path: Path, learned: str = LEARNED) -> None:
     rows_all = load_cases(path, learned)
     rows = rows_all
-    A = [r for r in rows if r["split"] == "A"]
-    B = [r for r in rows if r["split"] == "B"]
+    A, B = splits(rows)
     tA, cA = tune(A, learned)
     tB, cB = tune(B, learned)
     print(f"cases: A {len(A)}, B {len(B)}; learned variant: {learned!r}\n")
@@ -172,8 +174,7 @@ def report(path: Path, learned: str = LEARNED) -> None:
 def _extension(rows, low, learned) -> None:
     """Should the rule also run below x4? Tuned on A with the range starting at each
     factor the file holds, scored on B; then the low factors' per-group means."""
-    A = [r for r in rows if r["split"] == "A"]
-    B = [r for r in rows if r["split"] == "B"]
+    A, B = splits(rows)
     print("\nWhere the rule's range starts (x4 until 0.3.4; all factors of the file, the "
           "real frames included as x2.67; the threshold re-tuned on A for each start):\n")
     print("| range from | threshold (tuned on A) | cost on A | cost on B | swap: threshold "
