@@ -272,17 +272,17 @@ def main(argv=None):
                     help="the detector's sensitivity table; STATS caches the recomputed "
                          "statistics (computed when the file is missing)")
     a = ap.parse_args(argv)
+    variant = {} if a.learned is None else {"learned": a.learned}
     if a.sensitivity:
         from sr_auto_rule_report import sensitivity
 
         if not a.sensitivity.is_file():
             a.sensitivity.write_text(json.dumps(detector_stats(a)))
-        sensitivity(a.cases, json.loads(a.sensitivity.read_text()),
-                    **({} if a.learned is None else {"learned": a.learned}))
+        sensitivity(a.cases, json.loads(a.sensitivity.read_text()), **variant)
     elif a.report:
         from sr_auto_rule_report import report
 
-        report(a.cases, **({} if a.learned is None else {"learned": a.learned}))
+        report(a.cases, **variant)
     else:
         run(a)
 

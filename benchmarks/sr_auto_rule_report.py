@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from depthsmith.upsample import LEARNED_RANGE
+
 #: The learned variant the rule runs: the shipped default of ``learned`` (4 flips, smooth
 #: consistency step, since 0.3.2). Until 0.3.4 the threshold was tuned with "learned e1"
 #: (0.3.0's inference: 1 run, per-block step); case files from before 0.3.5 lack this key.
@@ -26,7 +28,7 @@ def load_cases(path: Path, learned: str = LEARNED) -> list[dict]:
 
 #: The lower end of the factors where the rule may pick ``learned``: ``upsample``'s
 #: ``LEARNED_RANGE[0]`` (x2 since 0.3.5, x4 before; the extension table compares the two).
-MIN_FACTOR = 2.0
+MIN_FACTOR = LEARNED_RANGE[0]
 #: The factor of the RGB-D-D real low-res frames (192x144 -> 512x384), stored as 0.
 REAL_FACTOR = 512 / 192
 
@@ -50,8 +52,7 @@ def classical(row) -> float:
     """RMSE of the pre-rule ``auto`` on one case (files from before 0.3.5 have the key
     ``classical`` on the real frames only; from x4 on it is ``optimize``)."""
     e = row["rmse"]
-    return e["classical"] if "classical" in e else e["optimize"] if row["factor"] >= 4 else \
-        e["classical"]
+    return e["classical"] if "classical" in e or row["factor"] < 4 else e["optimize"]
 
 
 def cost(rows, t, learned=LEARNED, min_factor=MIN_FACTOR) -> float:
@@ -116,8 +117,7 @@ def _group(r):
 
 
 def report(path: Path, learned: str = LEARNED) -> None:
-    rows_all = load_cases(path, learned)
-    rows = rows_all
+    rows = load_cases(path, learned)
     A, B = splits(rows)
     tA, cA = tune(A, learned)
     tB, cB = tune(B, learned)
@@ -151,24 +151,24 @@ def report(path: Path, learned: str = LEARNED) -> None:
     print("| set | downsampling | n | rule | classical | learned | bicubic | rule / bicubic |\n"
           "|---|---|---|---|---|---|---|---|")
     for ds, how in keys:
-        cells = {c: [] for c in ("rule", "optimize", "learned", "bicubic", "ratio")}
+        cells = {c: [] for c in ("rule", "classical", "learned", "bicubic", "ratio")}
         factors = sorted({r["factor"] for r in rows if r["set"] == ds and r["down"] == how})
         for k in factors:
             rs = [r for r in rows if r["set"] == ds and r["down"] == how and r["factor"] == k]
             rule = float(np.mean([choose(r, tA, learned) for r in rs]))
             bic = float(np.mean([r["rmse"]["bicubic"] for r in rs]))
             cells["rule"].append(rule)
-            cells["optimize"].append(np.mean([classical(r) for r in rs]))
+            cells["classical"].append(np.mean([classical(r) for r in rs]))
             cells["learned"].append(np.mean([r["rmse"][learned] for r in rs]))
             cells["bicubic"].append(bic)
             cells["ratio"].append(rule / bic)
         n = len([r for r in rows if r["set"] == ds and r["down"] == how])
         fmt = {c: " / ".join(f"{v:.3f}" for v in vals) for c, vals in cells.items()}
-        print(f"| {ds} | {how} | {n} | {fmt['rule']} | {fmt['optimize']} | {fmt['learned']} | "
+        print(f"| {ds} | {how} | {n} | {fmt['rule']} | {fmt['classical']} | {fmt['learned']} | "
               f"{fmt['bicubic']} | {fmt['ratio']} |")
-    x2 = [r for r in rows_all if _factor(r) < 4]
+    x2 = [r for r in rows if _factor(r) < 4]
     if any(r["factor"] for r in x2):
-        _extension(rows_all, x2, learned)
+        _extension(rows, x2, learned)
 
 
 def _extension(rows, low, learned) -> None:
