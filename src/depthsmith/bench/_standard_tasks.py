@@ -102,8 +102,7 @@ SR_STANDARD = Task(
     "antialiased, as this protocol's does, at x2-x16, the real LR included; otherwise "
     "`optimize`, or `jbu` below x4). `learned`'s shipped weights saw the Middlebury-30 "
     "scenes except cones and teddy: its (and auto's) Middlebury-30 rows are not held-out "
-    "figures (see "
-    "benchmarks/learn_sr_kfold.py); Lu and RGB-D-D were never trained on. Published "
+    "figures (see benchmarks/learn_sr_kfold.py); Lu and RGB-D-D were never trained on. Published "
     "anchors, not run here (DCTNet, CVPR 2022, full test sets, x4 / x8 / x16): "
     f"{_anchor_text()}.",
     _cases, _score, standard_methods, columns=("rmse",))
